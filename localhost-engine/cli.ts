@@ -1,0 +1,183 @@
+/**
+ * `localscribe`: the engine (`serve`) and the same pipeline in-process (`summarize`).
+ */
+import { parseArgs } from 'node:util';
+import type { SummaryEvent } from './api/schemas';
+import { ConfigError, resolveConfig, type Flags } from './config';
+import { DocumentReadError, readDocumentFile } from './documents/read-document-file';
+import { closeOnSignals, startEngine } from './server';
+import { hasText } from './summarize/summarizer';
+import { WorkerSummarizer } from './summarize/worker-summarizer';
+import { MODEL_MISSING_MESSAGE } from './routes/summarize';
+
+const USAGE = `Usage:
+  localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--config FILE] [--cert F --key F]
+  localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
+                        [--model DIR] [--device D] [--ndjson]
+
+FILE may be .txt, .md or .docx; "-" reads plain text from standard input. The summary streams to stdout and
+progress to stderr; --ndjson prints the engine API's event stream instead.
+Environment: LOCALSCRIBE_PORT, LOCALSCRIBE_MODEL, LOCALSCRIBE_DEVICE, LOCALSCRIBE_CONFIG, LOCALSCRIBE_HOME.`;
+
+const STYLES = ['key-points', 'paragraph', 'sections', 'executive'] as const;
+const LENGTHS = ['short', 'medium', 'long'] as const;
+
+/** A mistake in how the command was called: printed with the usage, exit code 2. */
+class UsageError extends Error {}
+
+interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        model: { type: 'string' },
+        device: { type: 'string' },
+        config: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        style: { type: 'string' },
+        length: { type: 'string' },
+        ndjson: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function serve(flags: Flags): Promise<number> {
+  const config = resolveConfig(flags);
+  const engine = await startEngine(config);
+  closeOnSignals(engine);
+  engine.app.log.info(
+    `LocalScribe engine on ${engine.url} (model folder ${config.modelDir}, device ${config.device})`,
+  );
+  return new Promise<number>(() => undefined); // runs until a signal closes it
+}
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  what: string,
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${what} must be one of ${allowed.join(', ')} (got "${value}").`);
+  }
+  return value as T;
+}
+
+async function summarize(
+  file: string | undefined,
+  values: ReturnType<typeof parse>['values'],
+  io: Io,
+): Promise<number> {
+  if (!file) throw new UsageError('Name the file to summarize, or "-" for standard input.');
+  const style = oneOf(values.style, STYLES, 'style');
+  const length = oneOf(values.length, LENGTHS, 'length');
+  const config = resolveConfig({ model: values.model, device: values.device, config: values.config });
+  const document = await readDocumentFile(file, { stdin: io.stdin });
+  if (!hasText(document.paragraphs)) {
+    io.stderr.write(`${file} has no text to summarize.\n`);
+    return 1;
+  }
+  const summarizer = new WorkerSummarizer({ modelDir: config.modelDir, device: config.device });
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  try {
+    await summarizer.warmUp();
+    const health = summarizer.health();
+    if (health.state === 'missing') {
+      io.stderr.write(`${MODEL_MISSING_MESSAGE} (looked in ${config.modelDir})\n`);
+      return 1;
+    }
+    let failed = false;
+    const events: AsyncIterable<SummaryEvent> = summarizer.stream(
+      { requestId: 'cli', body: { document, options: { style, length } } },
+      controller.signal,
+    );
+    for await (const event of events) {
+      if (values.ndjson) io.stdout.write(`${JSON.stringify(event)}\n`);
+      switch (event.type) {
+        case 'start':
+          io.stderr.write(
+            `Summarizing ${event.plan.paragraphs} paragraphs (${event.plan.inputTokens} tokens) with ${event.model} on ${event.device}…\n`,
+          );
+          break;
+        case 'delta':
+          if (!values.ndjson) io.stdout.write(event.text);
+          break;
+        case 'done':
+          if (!values.ndjson) io.stdout.write('\n');
+          io.stderr.write(
+            `Done: ${event.usage.outputTokens} tokens, first after ${(event.usage.ttftMs / 1000).toFixed(1)} s, ${event.usage.decodeTokensPerSecond.toFixed(1)} tokens/s.\n`,
+          );
+          break;
+        case 'error':
+          failed = true;
+          io.stderr.write(`Error: ${event.message}\n`);
+          break;
+      }
+    }
+    return failed || controller.signal.aborted ? 1 : 0;
+  } finally {
+    process.off('SIGINT', stop);
+    await summarizer.close();
+  }
+}
+
+/**
+ * Runs the CLI; resolves with the exit code. Errors a user can fix (bad flags, unreadable files, bad config) are
+ * printed as one line, never as a stack trace.
+ */
+export async function main(argv: string[], io: Io = process): Promise<number> {
+  try {
+    const { values, positionals } = parse(argv);
+    const [command, ...rest] = positionals;
+    if (values.help || !command) {
+      io.stdout.write(`${USAGE}\n`);
+      return values.help ? 0 : 2;
+    }
+    if (command === 'serve') {
+      return await serve({
+        port: values.port,
+        host: values.host,
+        model: values.model,
+        device: values.device,
+        config: values.config,
+        cert: values.cert,
+        key: values.key,
+      });
+    }
+    if (command === 'summarize') return await summarize(rest[0], values, io);
+    throw new UsageError(`Unknown command "${command}".`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof DocumentReadError) {
+      io.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`localscribe: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

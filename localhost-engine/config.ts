@@ -1,0 +1,89 @@
+/**
+ * Engine settings from, in order of precedence: command-line flags, environment variables, a JSON config file
+ * (`--config FILE`, `LOCALSCRIBE_CONFIG`, or `config.json` in the user data folder), then defaults.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DeviceOption } from './inference/worker-protocol';
+import { DEFAULT_MODEL_NAME, predecessorModelDir, userDataDir } from './paths';
+
+export interface EngineConfig {
+  port: number;
+  /** Loopback only unless the user explicitly asks otherwise. */
+  host: string;
+  modelDir: string;
+  device: DeviceOption;
+  certFile: string | null;
+  keyFile: string | null;
+}
+
+export type Flags = Partial<Record<'port' | 'host' | 'model' | 'device' | 'config' | 'cert' | 'key', string>>;
+
+const DEVICES: DeviceOption[] = ['auto', 'dml', 'webgpu', 'cpu'];
+
+/** A setting that cannot be used, with the source it came from. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function readConfigFile(file: string, required: boolean): Record<string, unknown> {
+  if (!existsSync(file)) {
+    if (required) throw new ConfigError(`The config file ${file} does not exist.`);
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`The config file ${file} is not valid: ${(err as Error).message}.`);
+  }
+}
+
+function pick(
+  flag: string | undefined,
+  envValue: string | undefined,
+  fileValue: unknown,
+): string | undefined {
+  if (flag !== undefined) return flag;
+  if (envValue !== undefined && envValue !== '') return envValue;
+  if (fileValue !== undefined && fileValue !== null) return String(fileValue);
+  return undefined;
+}
+
+function defaultModelDir(env: NodeJS.ProcessEnv): string {
+  const own = path.join(userDataDir(env), 'models', DEFAULT_MODEL_NAME);
+  const old = predecessorModelDir(env);
+  return !existsSync(own) && old && existsSync(path.join(old, 'genai_config.json')) ? old : own;
+}
+
+/**
+ * Resolves the engine's settings.
+ * @throws ConfigError naming the bad value and where it came from.
+ */
+export function resolveConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const fileName = flags.config ?? env.LOCALSCRIBE_CONFIG;
+  const file = readConfigFile(fileName ?? path.join(userDataDir(env), 'config.json'), fileName !== undefined);
+
+  const portText = pick(flags.port, env.LOCALSCRIBE_PORT, file.port) ?? '3000';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`The port "${portText}" is not a number between 0 and 65535.`);
+  }
+  const device = (pick(flags.device, env.LOCALSCRIBE_DEVICE, file.device) ?? 'auto') as DeviceOption;
+  if (!DEVICES.includes(device)) {
+    throw new ConfigError(`The device "${device}" is not one of ${DEVICES.join(', ')}.`);
+  }
+  const model = pick(flags.model, env.LOCALSCRIBE_MODEL, file.model);
+  return {
+    port,
+    host: pick(flags.host, env.LOCALSCRIBE_HOST, file.host) ?? 'localhost',
+    modelDir: model ? path.resolve(model) : defaultModelDir(env),
+    device,
+    certFile: pick(flags.cert, env.LOCALSCRIBE_CERT, file.cert) ?? null,
+    keyFile: pick(flags.key, env.LOCALSCRIBE_KEY, file.key) ?? null,
+  };
+}

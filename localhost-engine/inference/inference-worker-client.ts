@@ -1,0 +1,307 @@
+/**
+ * The engine-side handle of the inference worker: starts it, loads the model, runs one generation at a time,
+ * cancels through shared memory, and replaces a worker that dies.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Device, ModelState } from '../api/schemas';
+import type { ChatMessage } from '../summarize/prompt';
+import type { DecodeSettings } from './token-loop';
+import {
+  CONTROL,
+  type DeviceOption,
+  type FromWorker,
+  type GenerationUsage,
+  type ToWorker,
+} from './worker-protocol';
+
+export interface WorkerClientOptions {
+  modelDir: string;
+  device: DeviceOption;
+  intraOpThreads?: number;
+  /** Called with every device change (fallbacks included), for logs. */
+  onDeviceFallback?: (from: Device, to: Device, reason: string) => void;
+}
+
+export interface GenerationCallbacks {
+  onStarted: (inputTokens: number, device: Device) => void;
+  onDelta: (text: string) => void;
+}
+
+export interface GenerationResult {
+  text: string;
+  tokenIds: number[];
+  stopReason: 'eos' | 'length' | 'cancelled';
+  usage: GenerationUsage;
+}
+
+/** An error from the worker, with the stable code the API reports. */
+export class InferenceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InferenceError';
+  }
+}
+
+interface Pending {
+  callbacks: GenerationCallbacks | null;
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+function workerEntry(): { file: string; execArgv: string[] } {
+  // Compiled: the .js sits next to this file. From source (tests, `tsx`): run the .ts through tsx's require hook.
+  const js = path.join(__dirname, 'inference-worker.js');
+  if (existsSync(js)) return { file: js, execArgv: [] };
+  return { file: path.join(__dirname, 'inference-worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
+}
+
+/**
+ * Owns one worker thread at a time. `generate` calls must not overlap (the engine's queue guarantees it); a second
+ * concurrent call is refused rather than interleaved.
+ */
+export class InferenceWorkerClient {
+  state: ModelState = 'missing';
+  error: string | null = null;
+  device: Device | null = null;
+  modelId: string;
+  contextLength = 0;
+  loadMs = 0;
+  /** How many workers were started (a crash replaces the worker). */
+  workerStarts = 0;
+
+  private worker: Worker | null = null;
+  private readonly control = new SharedArrayBuffer(CONTROL.length * 4);
+  private readonly controlView = new Int32Array(this.control);
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private loading: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: WorkerClientOptions) {
+    this.modelId = path.basename(path.resolve(options.modelDir));
+  }
+
+  /** Forward passes run so far, across generations: the test's view into the token loop. */
+  get steps(): number {
+    return Atomics.load(this.controlView, CONTROL.steps);
+  }
+
+  /**
+   * Starts the worker and loads the model, once; later calls wait for the same load. A missing folder leaves the
+   * state `missing` (checked again on the next call), a broken model leaves `error` with the reason.
+   */
+  ensureLoaded(): Promise<void> {
+    if (this.state === 'ready' || this.closed) return Promise.resolve();
+    if (!this.loading) {
+      this.loading = this.load().finally(() => {
+        this.loading = null;
+      });
+    }
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    if (!existsSync(this.options.modelDir)) {
+      this.state = 'missing';
+      this.error = null;
+      return;
+    }
+    this.state = 'loading';
+    this.error = null;
+    const worker = this.spawn();
+    const loaded = await new Promise<FromWorker>((resolve) => {
+      const onMessage = (msg: FromWorker): void => {
+        if (msg.type === 'loaded' || msg.type === 'load-failed') {
+          worker.off('message', onMessage);
+          resolve(msg);
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', (code) =>
+        resolve({ type: 'load-failed', message: `The inference worker exited (code ${code}).` }),
+      );
+      worker.postMessage({
+        type: 'load',
+        modelDir: this.options.modelDir,
+        device: this.options.device,
+        control: this.control,
+        intraOpThreads: this.options.intraOpThreads,
+      } satisfies ToWorker);
+    });
+    if (loaded.type === 'loaded') {
+      this.state = 'ready';
+      this.device = loaded.device;
+      this.modelId = loaded.modelId;
+      this.contextLength = loaded.contextLength;
+      this.loadMs = loaded.loadMs;
+    } else if (loaded.type === 'load-failed') {
+      this.state = 'error';
+      this.error = loaded.message;
+      await this.stopWorker();
+    }
+  }
+
+  private spawn(): Worker {
+    const entry = workerEntry();
+    const worker = new Worker(entry.file, { execArgv: entry.execArgv });
+    this.workerStarts += 1;
+    this.worker = worker;
+    worker.on('message', (msg: FromWorker) => this.onMessage(msg));
+    worker.on('error', (err) => this.onWorkerGone(worker, `The inference worker failed: ${err.message}`));
+    worker.on('exit', (code) =>
+      this.onWorkerGone(worker, `The inference worker stopped unexpectedly (exit code ${code}).`),
+    );
+    return worker;
+  }
+
+  private onWorkerGone(worker: Worker, message: string): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    const hadWork = this.pending.size > 0;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new InferenceError('worker_crashed', `${message} The request was stopped; try again.`));
+    }
+    if (this.closed) return;
+    // A crash mid-generation must not leave the engine unusable: the next request loads a fresh worker.
+    if (this.state === 'ready' || hadWork) {
+      this.state = 'loading';
+      this.error = null;
+      this.ensureLoaded().catch(() => undefined);
+    }
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if (msg.type === 'device-fallback') {
+      if (this.state === 'ready') this.device = msg.to;
+      this.options.onDeviceFallback?.(msg.from, msg.to, msg.reason);
+      return;
+    }
+    if (!('id' in msg)) return;
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    switch (msg.type) {
+      case 'started':
+        this.device = msg.device;
+        p.callbacks?.onStarted(msg.inputTokens, msg.device);
+        break;
+      case 'delta':
+        p.callbacks?.onDelta(msg.text);
+        break;
+      case 'finished':
+        this.pending.delete(msg.id);
+        p.resolve({ text: msg.text, tokenIds: msg.tokenIds, stopReason: msg.stopReason, usage: msg.usage });
+        break;
+      case 'counted':
+        this.pending.delete(msg.id);
+        p.resolve(msg.tokens);
+        break;
+      case 'failed':
+        this.pending.delete(msg.id);
+        p.reject(new InferenceError(msg.code, msg.message));
+        break;
+    }
+  }
+
+  private request<T>(
+    build: (id: number) => ToWorker,
+    callbacks: GenerationCallbacks | null,
+  ): { id: number; done: Promise<T> } {
+    const worker = this.worker;
+    if (!worker || this.state !== 'ready') {
+      throw new InferenceError('model_not_ready', this.error ?? 'The model is not loaded yet.');
+    }
+    const id = this.nextId++;
+    const done = new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { callbacks, resolve: resolve as (v: unknown) => void, reject });
+    });
+    worker.postMessage(build(id));
+    return { id, done };
+  }
+
+  /**
+   * Generates a reply to `messages`. Aborting `signal` stops the worker's loop before its next forward pass; the
+   * result then says `cancelled`.
+   * @throws InferenceError `input_too_long`, `worker_crashed`, `model_not_ready` or `inference_failed`.
+   */
+  async generate(
+    messages: ChatMessage[],
+    maxNewTokens: number,
+    callbacks: GenerationCallbacks,
+    signal?: AbortSignal,
+    decode?: Partial<DecodeSettings>,
+  ): Promise<GenerationResult> {
+    if ([...this.pending.values()].some((p) => p.callbacks)) {
+      throw new InferenceError('busy', 'A generation is already running.');
+    }
+    const { id, done } = this.request<GenerationResult>(
+      (id) => ({ type: 'generate', id, messages, maxNewTokens, decode }),
+      callbacks,
+    );
+    const cancel = (): void => {
+      Atomics.store(this.controlView, CONTROL.cancelId, id);
+    };
+    if (signal?.aborted) cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      return await done;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** The prompt's length in tokens, with the folder's chat template. */
+  async countTokens(messages: ChatMessage[]): Promise<number> {
+    return this.request<number>((id) => ({ type: 'count', id, messages }), null).done;
+  }
+
+  /**
+   * Makes the worker die after its next forward pass (tests of the crash path). Not `terminate()`: tearing a
+   * worker down while onnxruntime-node's native `run` is in flight aborts the whole process (onnxruntime-node
+   * 1.30 throws a Napi::Error during teardown), which is also why `close` cancels before it terminates.
+   */
+  crashWorkerForTest(): void {
+    Atomics.store(this.controlView, CONTROL.crashAfterStep, 1);
+  }
+
+  private async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
+  }
+
+  /**
+   * Stops the worker for good: a running generation is cancelled and given a few seconds to leave its native
+   * call, then the worker is terminated; pending requests fail with `worker_crashed`.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    const running = [...this.pending.entries()];
+    if (running.length > 0) {
+      for (const [id] of running) Atomics.store(this.controlView, CONTROL.cancelId, id);
+      const settled = Promise.allSettled(
+        running.map(
+          ([, p]) =>
+            new Promise<void>((resolve) => {
+              const { resolve: ok, reject: fail } = p;
+              p.resolve = (v) => (ok(v), resolve());
+              p.reject = (e) => (fail(e), resolve());
+            }),
+        ),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+    }
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new InferenceError('worker_crashed', 'The engine is shutting down.'));
+    }
+    await this.stopWorker();
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The inference worker: owns the onnxruntime-node session and the tokenizer, and runs one generation at a time.
+ * It runs on its own thread because `session.run` blocks the thread it runs on; the engine's event loop stays
+ * free for health checks, Stop and other requests.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { Device } from '../api/schemas';
+import { inspectModelFolder, type ModelFolder } from './model-folder';
+import { createSession, deviceCandidates } from './session-factory';
+import { IncrementalDecoder } from './text-stream';
+import { DEFAULT_DECODE, greedyLoop, readDecoderSignature, type DecoderSignature } from './token-loop';
+import { loadTokenizer, promptTokenIds, type ChatTokenizer } from './tokenizer';
+import {
+  CONTROL,
+  type FromWorker,
+  type GenerateRequest,
+  type LoadRequest,
+  type ToWorker,
+} from './worker-protocol';
+
+interface Loaded {
+  folder: ModelFolder;
+  session: InferenceSession;
+  sig: DecoderSignature;
+  device: Device;
+  tokenizer: ChatTokenizer;
+  control: Int32Array;
+  intraOpThreads?: number;
+}
+
+let loaded: Loaded | null = null;
+
+function post(message: FromWorker): void {
+  parentPort!.postMessage(message);
+}
+
+async function load(req: LoadRequest): Promise<void> {
+  const started = performance.now();
+  const folder = await inspectModelFolder(
+    req.modelDir,
+    req.device === 'cpu' || req.device === 'auto' ? 'cpu' : 'gpu',
+  );
+  const candidates = deviceCandidates(req.device);
+  const [created, tokenizer] = await Promise.all([
+    createSession(folder.modelFile, candidates, folder.layers ?? 0, req.intraOpThreads),
+    loadTokenizer(folder.dir),
+  ]);
+  for (const f of created.failures)
+    post({ type: 'device-fallback', from: f.device, to: created.device, reason: f.reason });
+  const sig = readDecoderSignature(created.session, {
+    kvHeads: folder.kvHeads ?? undefined,
+    headSize: folder.headSize ?? undefined,
+  });
+  loaded = {
+    folder,
+    session: created.session,
+    sig,
+    device: created.device,
+    tokenizer,
+    control: new Int32Array(req.control),
+    intraOpThreads: req.intraOpThreads,
+  };
+  post({
+    type: 'loaded',
+    modelId: folder.id,
+    layout: folder.layout,
+    contextLength: folder.contextLength,
+    device: created.device,
+    loadMs: performance.now() - started,
+  });
+}
+
+/** Replaces a failing GPU session with a CPU one; the caller retries the generation. */
+async function fallBackToCpu(model: Loaded, reason: string): Promise<void> {
+  const from = model.device;
+  const cpu = await createSession(model.folder.modelFile, ['cpu'], model.sig.layers, model.intraOpThreads);
+  await model.session.release().catch(() => undefined);
+  model.session = cpu.session;
+  model.device = 'cpu';
+  post({ type: 'device-fallback', from, to: 'cpu', reason });
+}
+
+async function generate(req: GenerateRequest): Promise<void> {
+  const model = loaded;
+  if (!model) {
+    post({ type: 'failed', id: req.id, code: 'model_not_loaded', message: 'The model is not loaded.' });
+    return;
+  }
+  const started = performance.now();
+  const promptIds = promptTokenIds(model.tokenizer, req.messages);
+  const budget = model.folder.contextLength;
+  if (promptIds.length + req.maxNewTokens > budget) {
+    post({
+      type: 'failed',
+      id: req.id,
+      code: 'input_too_long',
+      message: `The text is ${promptIds.length} tokens with the instructions; this model reads at most ${budget} tokens at once, including room for a ${req.maxNewTokens}-token summary. Select fewer paragraphs or choose a shorter summary.`,
+    });
+    return;
+  }
+  post({ type: 'started', id: req.id, inputTokens: promptIds.length, device: model.device });
+
+  const settings = {
+    ...DEFAULT_DECODE,
+    ...req.decode,
+    maxNewTokens: req.maxNewTokens,
+    eosTokenIds: model.folder.eosTokenIds,
+  };
+  // Text already sent survives a device fallback: the retry on the CPU re-generates it silently.
+  let sentChars = 0;
+  for (;;) {
+    const decoder = new IncrementalDecoder((ids) => model.tokenizer.decode(ids));
+    let firstTokenAt = 0;
+    let emittedChars = 0;
+    const emit = (text: string): void => {
+      if (!text) return;
+      const start = emittedChars;
+      emittedChars += text.length;
+      if (emittedChars <= sentChars) return;
+      const fresh = text.slice(Math.max(0, sentChars - start));
+      sentChars = emittedChars;
+      post({ type: 'delta', id: req.id, text: fresh });
+    };
+    try {
+      const result = await greedyLoop(model.session, model.sig, promptIds, settings, {
+        shouldStop: () => Atomics.load(model.control, CONTROL.cancelId) === req.id,
+        onStep: () => {
+          Atomics.add(model.control, CONTROL.steps, 1);
+          // Fault injection for tests: die between two steps, as a worker that crashes does.
+          if (Atomics.compareExchange(model.control, CONTROL.crashAfterStep, 1, 0) === 1) process.exit(70);
+        },
+        onToken: (id) => {
+          if (!firstTokenAt) firstTokenAt = performance.now();
+          emit(decoder.push(id));
+        },
+      });
+      emit(decoder.flush());
+      const outputTokens = result.tokens.length;
+      post({
+        type: 'finished',
+        id: req.id,
+        text: decoder.text,
+        tokenIds: result.tokens,
+        stopReason: result.stopReason,
+        usage: {
+          inputTokens: promptIds.length,
+          outputTokens,
+          ttftMs: firstTokenAt ? firstTokenAt - started : 0,
+          prefillTokensPerSecond: result.prefillMs > 0 ? (promptIds.length / result.prefillMs) * 1000 : 0,
+          decodeTokensPerSecond:
+            outputTokens > 1 && result.decodeMs > 0 ? ((outputTokens - 1) / result.decodeMs) * 1000 : 0,
+          totalMs: performance.now() - started,
+        },
+      });
+      return;
+    } catch (err) {
+      if (model.device === 'cpu') throw err;
+      await fallBackToCpu(model, (err as Error).message);
+    }
+  }
+}
+
+function count(id: number, messages: GenerateRequest['messages']): void {
+  if (!loaded) {
+    post({ type: 'failed', id, code: 'model_not_loaded', message: 'The model is not loaded.' });
+    return;
+  }
+  post({ type: 'counted', id, tokens: promptTokenIds(loaded.tokenizer, messages).length });
+}
+
+parentPort!.on('message', (msg: ToWorker) => {
+  const run = async (): Promise<void> => {
+    if (msg.type === 'load') await load(msg);
+    else if (msg.type === 'generate') await generate(msg);
+    else if (msg.type === 'count') count(msg.id, msg.messages);
+  };
+  run().catch((err: Error) => {
+    if (msg.type === 'load') post({ type: 'load-failed', message: err.message });
+    else post({ type: 'failed', id: msg.id, code: 'inference_failed', message: err.message });
+  });
+});

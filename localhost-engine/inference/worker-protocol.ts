@@ -1,0 +1,63 @@
+/**
+ * Messages between the engine's event loop and the inference worker. Cancellation does not travel as a message:
+ * the worker's thread is busy inside `session.run` while a step runs, so the main thread writes the id of the
+ * cancelled generation into shared memory and the loop reads it between steps.
+ */
+import type { Device } from '../api/schemas';
+import type { ChatMessage } from '../summarize/prompt';
+import type { DecodeSettings } from './token-loop';
+
+export type DeviceOption = 'auto' | Device;
+
+/** Slots of the shared control block (Int32Array over a SharedArrayBuffer). */
+export const CONTROL = { cancelId: 0, steps: 1, crashAfterStep: 2, length: 3 } as const;
+
+export interface LoadRequest {
+  type: 'load';
+  modelDir: string;
+  device: DeviceOption;
+  control: SharedArrayBuffer;
+  intraOpThreads?: number;
+}
+
+export interface GenerateRequest {
+  type: 'generate';
+  id: number;
+  messages: ChatMessage[];
+  maxNewTokens: number;
+  decode?: Partial<Omit<DecodeSettings, 'maxNewTokens' | 'eosTokenIds'>>;
+}
+
+export interface CountRequest {
+  type: 'count';
+  id: number;
+  messages: ChatMessage[];
+}
+
+export type ToWorker = LoadRequest | GenerateRequest | CountRequest;
+
+export interface GenerationUsage {
+  inputTokens: number;
+  outputTokens: number;
+  ttftMs: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  totalMs: number;
+}
+
+export type FromWorker =
+  | { type: 'loaded'; modelId: string; layout: string; contextLength: number; device: Device; loadMs: number }
+  | { type: 'load-failed'; message: string }
+  | { type: 'device-fallback'; from: Device; to: Device; reason: string }
+  | { type: 'started'; id: number; inputTokens: number; device: Device }
+  | { type: 'delta'; id: number; text: string }
+  | {
+      type: 'finished';
+      id: number;
+      text: string;
+      tokenIds: number[];
+      stopReason: 'eos' | 'length' | 'cancelled';
+      usage: GenerationUsage;
+    }
+  | { type: 'counted'; id: number; tokens: number }
+  | { type: 'failed'; id: number; code: string; message: string };

@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import { HealthResponse } from '../api/schemas';
+import type { GenerationQueue } from '../summarize/generation-queue';
+import type { Summarizer } from '../summarize/summarizer';
+
+export interface HealthRouteOptions {
+  summarizer: Summarizer;
+  queue: GenerationQueue;
+  version: string;
+}
+
+/** `GET /api/health`: answered from memory, never waits on the model (it stays fast while a generation runs). */
+export default async function healthRoute(app: FastifyInstance, opts: HealthRouteOptions): Promise<void> {
+  app.get('/api/health', { schema: { response: { 200: HealthResponse } } }, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return {
+      status: 'ok' as const,
+      version: opts.version,
+      model: opts.summarizer.health(),
+      queue: opts.queue.stats,
+    };
+  });
+}

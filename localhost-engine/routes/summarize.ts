@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { SummarizeBody, type SummaryEvent } from '../api/schemas';
+import { QueueFullError, type GenerationQueue } from '../summarize/generation-queue';
+import { hasText, requestParagraphs, type Summarizer } from '../summarize/summarizer';
+
+export interface SummarizeRouteOptions {
+  summarizer: Summarizer;
+  queue: GenerationQueue;
+  /** The longest a request may run, waiting included, before it is stopped with a `timeout` error event. */
+  maxRequestMs: number;
+}
+
+/** What to tell a user with no model; the model issue adds a download button, the CLI can already point at one. */
+export const MODEL_MISSING_MESSAGE =
+  "No model is installed. Put a Phi-3-mini ONNX folder in the engine's model folder, or start the engine with --model DIR (or LOCALSCRIBE_MODEL) pointing at one.";
+
+function fail(statusCode: number, code: string, message: string): Error {
+  return Object.assign(new Error(message), { statusCode, code });
+}
+
+async function writeLine(reply: FastifyReply, event: SummaryEvent): Promise<void> {
+  const res = reply.raw;
+  if (res.destroyed) return;
+  if (!res.write(`${JSON.stringify(event)}\n`)) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
+}
+
+/** `POST /api/summarize`: admission checks answer with a status code; after that everything is NDJSON. */
+export default async function summarizeRoute(
+  app: FastifyInstance,
+  opts: SummarizeRouteOptions,
+): Promise<void> {
+  app.post<{ Body: SummarizeBody }>(
+    '/api/summarize',
+    {
+      schema: { body: SummarizeBody },
+      preValidation: async (request) => {
+        const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+        if (type !== 'application/json') {
+          throw fail(
+            415,
+            'unsupported_media_type',
+            'Send the request as JSON (Content-Type: application/json).',
+          );
+        }
+      },
+    },
+    async (request, reply) => {
+      const health = opts.summarizer.health();
+      if (health.state === 'missing') throw fail(503, 'model_missing', MODEL_MISSING_MESSAGE);
+      if (health.state === 'error') {
+        throw fail(503, 'model_error', `The model could not be loaded: ${health.error ?? 'unknown error'}`);
+      }
+      if (!hasText(requestParagraphs(request.body))) {
+        throw fail(
+          400,
+          'empty_document',
+          'There is no text to summarize: the document or selection is empty.',
+        );
+      }
+      let ticket;
+      try {
+        ticket = opts.queue.enter();
+      } catch (err) {
+        if (err instanceof QueueFullError) {
+          reply.header('retry-after', String(err.retryAfterSeconds));
+          throw fail(429, 'queue_full', err.message);
+        }
+        throw err;
+      }
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'application/x-ndjson; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      res.flushHeaders();
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(new Error('timeout'));
+      }, opts.maxRequestMs);
+      let ended = false;
+      try {
+        await ticket.ready(controller.signal);
+        for await (const event of opts.summarizer.stream(
+          { requestId: request.id, body: request.body },
+          controller.signal,
+        )) {
+          await writeLine(reply, event);
+          if (event.type === 'done' || event.type === 'error') ended = true;
+        }
+        if (!ended && !res.destroyed) {
+          await writeLine(
+            reply,
+            timedOut
+              ? {
+                  type: 'error',
+                  code: 'timeout',
+                  message: `The summary took longer than ${Math.round(opts.maxRequestMs / 1000)} s and was stopped.`,
+                }
+              : { type: 'error', code: 'stopped', message: 'The summary was stopped before it finished.' },
+          );
+        }
+      } catch (err) {
+        if (!controller.signal.aborted) {
+          request.log.error({ err }, 'summarize stream failed');
+          await writeLine(reply, {
+            type: 'error',
+            code: 'internal_error',
+            message: `Internal error (request ${request.id}); see the engine log.`,
+          });
+        } else if (timedOut) {
+          await writeLine(reply, {
+            type: 'error',
+            code: 'timeout',
+            message: 'The summary waited too long in the queue and was stopped.',
+          });
+        }
+      } finally {
+        clearTimeout(timer);
+        ticket.leave();
+        if (!res.destroyed) res.end();
+      }
+    },
+  );
+}

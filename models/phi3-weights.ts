@@ -1,0 +1,194 @@
+/**
+ * Deterministic random weights for the generated Phi-3 decoders, as lazily produced tensors: int4 blocks for
+ * MatMulNBits, float embeddings, norm weights and rotary caches. Scales are chosen so activations stay near
+ * unit size through the layers, and so greedy decoding wanders over many tokens instead of repeating one.
+ */
+import { DataType } from './onnx-proto';
+import { TensorSource } from './onnx-model-writer';
+import { SeededRandom } from './seeded-random';
+
+// Chunks of about 4 MiB keep memory flat however large the tensor is.
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+// Standard deviation of (q - zp) for q uniform on 0..15 and zp 7 or 8 with equal chance: sqrt(255/12 + 1/4).
+const INT4_STD = Math.sqrt(255 / 12 + 0.25);
+
+/** The three initializers of one MatMulNBits weight. */
+export interface QuantizedWeight {
+  b: TensorSource;
+  scales: TensorSource;
+  zeroPoints: TensorSource;
+  n: number;
+  k: number;
+  blockSize: number;
+}
+
+export interface QuantizedWeightOptions {
+  seed: number;
+  /** Output features (MatMulNBits N). */
+  n: number;
+  /** Input features (MatMulNBits K); a multiple of blockSize. */
+  k: number;
+  blockSize: number;
+  /** Standard deviation of each output for inputs of unit RMS. */
+  outputStd: number;
+  /** Output rows whose weights are all exactly zero (their outputs are 0 whatever the input). */
+  zeroRow?: (row: number) => boolean;
+}
+
+function* constantFloats(count: number, value: number): Iterable<Uint8Array> {
+  const perChunk = CHUNK_BYTES / 4;
+  for (let done = 0; done < count; done += perChunk) {
+    const chunk = new Float32Array(Math.min(perChunk, count - done)).fill(value);
+    yield new Uint8Array(chunk.buffer);
+  }
+}
+
+/**
+ * A 4-bit block-quantized weight in MatMulNBits layout: B is uint8 [N, K/blockSize, blockSize/2] with the
+ * element of even k in the low nibble; scales are float [N * K/blockSize]; zero points are uint8, two blocks
+ * per byte (low nibble first), [N * ceil((K/blockSize) / 2)]. Dequantized w = (q - zp) * scale.
+ */
+export function quantizedWeight(name: string, o: QuantizedWeightOptions): QuantizedWeight {
+  const { n, k, blockSize } = o;
+  const blocksPerRow = k / blockSize;
+  const rowBytes = k / 2;
+  const zpRowBytes = Math.ceil(blocksPerRow / 2);
+  const isZero = o.zeroRow ?? (() => false);
+  // Inputs have unit RMS, so an output's std is INT4_STD * scale * sqrt(K).
+  const scale = o.outputStd / (INT4_STD * Math.sqrt(k));
+
+  const b: TensorSource = {
+    name: `${name}.MatMulNBits.qweight`,
+    dataType: DataType.UINT8,
+    dims: [n, blocksPerRow, blockSize / 2],
+    *chunks() {
+      const random = new SeededRandom(o.seed, `${name}.qweight`);
+      const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / rowBytes));
+      for (let row = 0; row < n; row += rowsPerChunk) {
+        const rows = Math.min(rowsPerChunk, n - row);
+        // rowBytes is a multiple of 4 because K is a multiple of the block size (at least 8).
+        const words = new Uint32Array((rows * rowBytes) / 4);
+        random.fillUint32(words);
+        const bytes = new Uint8Array(words.buffer);
+        for (let r = 0; r < rows; r++) {
+          if (isZero(row + r)) bytes.fill(0x88, r * rowBytes, (r + 1) * rowBytes);
+        }
+        yield bytes;
+      }
+    },
+  };
+
+  const scales: TensorSource = {
+    name: `${name}.MatMulNBits.scales`,
+    dataType: DataType.FLOAT,
+    dims: [n * blocksPerRow],
+    chunks: () => constantFloats(n * blocksPerRow, scale),
+  };
+
+  const zeroPoints: TensorSource = {
+    name: `${name}.MatMulNBits.qzeros`,
+    dataType: DataType.UINT8,
+    dims: [n * zpRowBytes],
+    *chunks() {
+      const random = new SeededRandom(o.seed, `${name}.qzeros`);
+      const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / zpRowBytes));
+      for (let row = 0; row < n; row += rowsPerChunk) {
+        const rows = Math.min(rowsPerChunk, n - row);
+        const bytes = new Uint8Array(rows * zpRowBytes);
+        const bits = new Uint32Array(Math.ceil(bytes.length / 32));
+        random.fillUint32(bits);
+        for (let i = 0; i < bytes.length; i++) {
+          const r = Math.floor(i / zpRowBytes);
+          if (isZero(row + r)) {
+            bytes[i] = 0x88;
+            continue;
+          }
+          // Zero points of 7 or 8 centre uniform 0..15 nibbles on zero on average (their mean is 7.5).
+          const lo = 7 + ((bits[i >>> 5] >>> (i & 31)) & 1);
+          const hi = 7 + ((bits[i >>> 5] >>> ((i + 16) & 31)) & 1);
+          bytes[i] = lo | (hi << 4);
+        }
+        yield bytes;
+      }
+    },
+  };
+
+  return { b, scales, zeroPoints, n, k, blockSize };
+}
+
+/** A float tensor of uniform random values with mean 0 and the given standard deviation. */
+export function randomFloatTensor(
+  seed: number,
+  name: string,
+  dims: readonly number[],
+  std: number,
+): TensorSource {
+  const count = dims.reduce((a, d) => a * d, 1);
+  return {
+    name,
+    dataType: DataType.FLOAT,
+    dims,
+    *chunks() {
+      const random = new SeededRandom(seed, name);
+      const perChunk = CHUNK_BYTES / 4;
+      for (let done = 0; done < count; done += perChunk) {
+        const chunk = new Float32Array(Math.min(perChunk, count - done));
+        random.fillUniform(chunk, std);
+        yield new Uint8Array(chunk.buffer);
+      }
+    },
+  };
+}
+
+/** A float tensor filled with one value (norm weights). */
+export function constantFloatTensor(name: string, dims: readonly number[], value: number): TensorSource {
+  const count = dims.reduce((a, d) => a * d, 1);
+  return { name, dataType: DataType.FLOAT, dims, chunks: () => constantFloats(count, value) };
+}
+
+/** An int64 tensor with the given values (graph constants). */
+export function int64Tensor(
+  name: string,
+  dims: readonly number[],
+  values: readonly (number | bigint)[],
+): TensorSource {
+  return {
+    name,
+    dataType: DataType.INT64,
+    dims,
+    *chunks() {
+      yield new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
+    },
+  };
+}
+
+/**
+ * Non-interleaved rotary caches as RotaryEmbedding takes them: cos and sin of position * theta^(-2i/headSize),
+ * each float [maxPositions, headSize/2].
+ */
+export function rotaryCaches(
+  maxPositions: number,
+  headSize: number,
+  theta: number,
+): { cos: TensorSource; sin: TensorSource } {
+  const half = headSize / 2;
+  const make = (name: string, f: (x: number) => number): TensorSource => ({
+    name,
+    dataType: DataType.FLOAT,
+    dims: [maxPositions, half],
+    *chunks() {
+      const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * half)));
+      for (let p0 = 0; p0 < maxPositions; p0 += rowsPerChunk) {
+        const rows = Math.min(rowsPerChunk, maxPositions - p0);
+        const out = new Float32Array(rows * half);
+        for (let r = 0; r < rows; r++) {
+          for (let i = 0; i < half; i++)
+            out[r * half + i] = f((p0 + r) * Math.pow(theta, (-2 * i) / headSize));
+        }
+        yield new Uint8Array(out.buffer);
+      }
+    },
+  });
+  return { cos: make('cos_cache', Math.cos), sin: make('sin_cache', Math.sin) };
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// `npm start`: after `npm run build`, makes sure Office trusts the engine's certificate (Windows and macOS),
+// starts the engine serving the pane and the API on https://localhost:3000, and sideloads manifest.xml into Word
+// desktop where Word is installed; elsewhere it prints how to add the manifest to Word on the web.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const pidFile = path.join(root, '.cache', 'engine.pid');
+const manifest = path.join(root, 'manifest.xml');
+const bin = (name) =>
+  path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
+
+async function main() {
+  const desktop = process.platform === 'win32' || process.platform === 'darwin';
+  if (desktop) {
+    try {
+      // Installs a local CA once (the OS asks for consent) so Word's web view trusts https://localhost.
+      await require('office-addin-dev-certs').ensureCertificatesAreInstalled();
+    } catch (err) {
+      console.warn(`Could not install the development certificate: ${err.message}`);
+    }
+  }
+  const engine = spawn(
+    process.execPath,
+    [path.join(root, 'bin', 'localscribe.js'), 'serve', ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  fs.mkdirSync(path.dirname(pidFile), { recursive: true });
+  fs.writeFileSync(pidFile, String(engine.pid));
+  engine.on('exit', (code) => {
+    fs.rmSync(pidFile, { force: true });
+    process.exit(code ?? 0);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => engine.kill(signal));
+
+  if (desktop && fs.existsSync(bin('office-addin-dev-settings'))) {
+    const res = spawnSync(
+      bin('office-addin-dev-settings'),
+      ['sideload', manifest, 'desktop', '--app', 'word'],
+      {
+        stdio: 'inherit',
+        shell: process.platform === 'win32',
+      },
+    );
+    if (res.status === 0) return;
+  }
+  console.log(
+    [
+      '',
+      'LocalScribe is running on https://localhost:3000.',
+      'To use it in Word on the web: open a document, then Home > Add-ins > More Add-ins > Upload My Add-in,',
+      `and choose ${manifest}.`,
+      'Stop it with Ctrl+C or `npm stop`.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err) => {
+  console.error(err.message);
+  process.exit(1);
+});

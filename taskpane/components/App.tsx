@@ -1,0 +1,239 @@
+/**
+ * The task pane: engine status, options, Summarize/Stop, the streaming summary with progress, and what to do
+ * with the result. Word is reached only through the {@link WordPort} it is given.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  Divider,
+  FluentProvider,
+  Text,
+  makeStyles,
+  tokens,
+  webLightTheme,
+  type Theme,
+} from '@fluentui/react-components';
+import type { FetchLike } from '../engine-client';
+import { isEngineError } from '../engine-client';
+import { insertResult } from '../insert-result';
+import { isCommentOutput, type Settings } from '../settings';
+import { useEngineHealth, type HealthIntervals } from '../hooks/useEngineHealth';
+import { useErrorReporter } from '../hooks/useErrorReporter';
+import { useSettings } from '../hooks/useSettings';
+import { useSummaryRun, type RunResult } from '../hooks/useSummaryRun';
+import type { WordPort } from '../word-port';
+import { CommentsFallback } from './CommentsFallback';
+import { EngineStatus } from './EngineStatus';
+import { ErrorBoundary } from './ErrorBoundary';
+import { OptionsForm } from './OptionsForm';
+import { ResultActions } from './ResultActions';
+import { RunControls } from './RunControls';
+import { RunProgress, formatSeconds } from './RunProgress';
+import { SummaryView } from './SummaryView';
+
+const useStyles = makeStyles({
+  pane: {
+    display: 'flex',
+    flexDirection: 'column',
+    rowGap: tokens.spacingVerticalM,
+    padding: tokens.spacingHorizontalM,
+    minHeight: '100vh',
+    boxSizing: 'border-box',
+    backgroundColor: tokens.colorNeutralBackground1,
+    color: tokens.colorNeutralForeground1,
+  },
+  muted: { color: tokens.colorNeutralForeground3 },
+});
+
+/** Props of {@link App}. */
+export interface AppProps {
+  /** Word, or a fake of it. */
+  port: WordPort;
+  theme?: Theme;
+  /** Replaces `fetch` for every engine call (tests). */
+  fetch?: FetchLike;
+  /** The page's query string (default `location.search`); `?scope=selection` starts with the selection scope. */
+  search?: string;
+  healthIntervals?: Partial<HealthIntervals>;
+}
+
+/** The whole pane under a FluentProvider and the one error boundary. */
+export function App({ theme = webLightTheme, ...props }: AppProps) {
+  return (
+    <FluentProvider theme={theme}>
+      <ErrorBoundary>
+        <Pane {...props} />
+      </ErrorBoundary>
+    </FluentProvider>
+  );
+}
+
+function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>) {
+  const styles = useStyles();
+  const { settings, update } = useSettings(search);
+  const engine = useEngineHealth({ fetch, intervals: healthIntervals });
+  const run = useSummaryRun({ fetch });
+  const reporter = useErrorReporter();
+  const [notice, setNotice] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const supportsComments = useMemo(() => port.supportsComments(), [port]);
+  const running = run.status === 'loading' || run.status === 'streaming';
+
+  // Run errors (Word's and the engine's) go to the one boundary; an engine error also prompts a health check, so
+  // the status card catches up at once when the engine went away.
+  const { status, error } = run;
+  const { refresh } = engine;
+  useEffect(() => {
+    if (status !== 'error') return;
+    reporter.report(error);
+    if (isEngineError(error)) refresh();
+  }, [status, error, reporter, refresh]);
+
+  // Esc stops, wherever the focus is in the pane.
+  const { stop } = run;
+  useEffect(() => {
+    if (!running) return;
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        stop();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [running, stop]);
+
+  const insert = useCallback(
+    async (result: RunResult, chosen: Settings) => {
+      setBusy(true);
+      try {
+        const outcome = await insertResult(port, chosen.output, result, chosen.style);
+        setNotice(outcome.notice);
+      } catch (e) {
+        reporter.report(e);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [port, reporter],
+  );
+
+  // Read through a ref so a Summarize click always uses the settings on screen at that moment.
+  const settingsRef = useRef(settings);
+  settingsRef.current = settings;
+  const { start } = run;
+  const summarizeNow = useCallback(async () => {
+    const chosen = settingsRef.current;
+    reporter.clear();
+    setNotice(undefined);
+    const result = await start({
+      length: chosen.length,
+      prepare: async () => {
+        const read = chosen.scope === 'selection' ? await port.readSelection() : await port.readDocument();
+        return {
+          document: { paragraphs: read.paragraphs },
+          options: { style: chosen.style, length: chosen.length },
+        };
+      },
+    });
+    // "The result is inserted as chosen (or on Insert)."
+    if (result && chosen.output !== 'none') await insert(result, chosen);
+  }, [port, reporter, start, insert]);
+
+  const copy = useCallback(async () => {
+    try {
+      await copyText(run.result?.summary ?? run.text);
+      setNotice('Copied to the clipboard.');
+    } catch (e) {
+      reporter.report(e);
+    }
+  }, [run.result, run.text, reporter]);
+
+  const remove = useCallback(async () => {
+    setBusy(true);
+    try {
+      const { removed } = await port.removeSummary();
+      setNotice(
+        removed === 0
+          ? 'There was no LocalScribe summary to remove.'
+          : `Removed ${removed} ${removed === 1 ? 'item' : 'items'}.`,
+      );
+    } catch (e) {
+      reporter.report(e);
+    } finally {
+      setBusy(false);
+    }
+  }, [port, reporter]);
+
+  const blockedReason =
+    engine.connection === 'down'
+      ? 'Start the engine first.'
+      : engine.health?.model.state === 'missing'
+        ? 'Install a model first.'
+        : undefined;
+  const commentsBlocked = isCommentOutput(settings.output) && !supportsComments;
+
+  return (
+    <main className={styles.pane} aria-label="LocalScribe">
+      <EngineStatus engine={engine} />
+      <OptionsForm
+        settings={settings}
+        onChange={update}
+        disabled={running}
+        supportsComments={supportsComments}
+      />
+      {commentsBlocked && <CommentsFallback onUseSection={() => update({ output: 'section-top' })} />}
+      <RunControls
+        status={run.status}
+        onSummarize={() => void summarizeNow()}
+        onStop={run.stop}
+        blockedReason={blockedReason}
+      />
+      <RunProgress status={run.status} progress={run.progress} plan={run.plan} device={run.device} />
+      <SummaryView status={run.status} text={run.text} partText={run.partText} progress={run.progress} />
+      {run.status === 'cancelled' && <Text role="status">Stopped. Nothing was inserted.</Text>}
+      {run.status === 'done' && run.result && (
+        <Text size={200} className={styles.muted}>
+          {run.result.usage.outputTokens} tokens in {formatSeconds(run.result.usage.totalMs / 1000)}
+          {run.result.usage.decodeTokensPerSecond > 0
+            ? ` · ${run.result.usage.decodeTokensPerSecond.toFixed(1)} tokens/s`
+            : ''}
+        </Text>
+      )}
+      <Divider />
+      <ResultActions
+        hasResult={run.status === 'done' && run.result !== undefined}
+        canInsert={settings.output !== 'none' && !commentsBlocked}
+        busy={busy || running}
+        onInsert={() => run.result && void insert(run.result, settings)}
+        onCopy={() => void copy()}
+        onRegenerate={() => void summarizeNow()}
+        onRemove={() => void remove()}
+      />
+      <Text role="status" aria-live="polite" data-testid="notice">
+        {notice}
+      </Text>
+    </main>
+  );
+}
+
+/** Copies text; falls back to a hidden textarea where the async clipboard is missing or denied (Office webviews). */
+async function copyText(text: string): Promise<void> {
+  try {
+    if (navigator.clipboard?.writeText) {
+      await navigator.clipboard.writeText(text);
+      return;
+    }
+  } catch {
+    // Denied: try the old way below.
+  }
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.appendChild(area);
+  area.select();
+  const ok = typeof document.execCommand === 'function' && document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('The clipboard is not available here; select the summary and copy it by hand.');
+}

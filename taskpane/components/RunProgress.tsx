@@ -1,0 +1,64 @@
+/**
+ * Where a run stands: what the engine is doing, part i of n, tokens per second and the time left.
+ */
+import { ProgressBar, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import type { SummaryRunState } from '../hooks/useSummaryRun';
+import { DEVICE_LABELS } from '../summary-labels';
+
+const useStyles = makeStyles({
+  box: { display: 'flex', flexDirection: 'column', rowGap: tokens.spacingVerticalXS },
+  line: { color: tokens.colorNeutralForeground2 },
+});
+
+/** Props of {@link RunProgress}. */
+export type RunProgressProps = Pick<SummaryRunState, 'status' | 'progress' | 'plan' | 'device'>;
+
+/** A progress bar with a one-line description; nothing when no run is going. */
+export function RunProgress({ status, progress, plan, device }: RunProgressProps) {
+  const styles = useStyles();
+  if (status !== 'loading' && status !== 'streaming') return null;
+  const of = progress.of ?? plan?.parts;
+  const part = progress.part;
+  const value =
+    part !== undefined && of ? Math.min(1, (part - 1 + (status === 'streaming' ? 0.5 : 0)) / of) : undefined;
+  return (
+    <div className={styles.box} role="group" aria-label="Progress">
+      {status === 'loading' && (
+        <Spinner size="tiny" label={loadingLabel(progress.stage, plan !== undefined)} />
+      )}
+      <ProgressBar value={value} thickness="medium" aria-label="Summary progress" />
+      <Text size={200} className={styles.line} data-testid="progress-line">
+        {[
+          part !== undefined && of
+            ? `Part ${part} of ${of}`
+            : of
+              ? `${of} ${of === 1 ? 'part' : 'parts'}`
+              : undefined,
+          progress.stage === 'reduce' ? 'combining' : undefined,
+          progress.tokensPerSecond !== undefined
+            ? `${progress.tokensPerSecond.toFixed(1)} tokens/s`
+            : undefined,
+          progress.secondsLeft !== undefined
+            ? `about ${formatSeconds(progress.secondsLeft)} left`
+            : undefined,
+          device ? DEVICE_LABELS[device] : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ')}
+      </Text>
+    </div>
+  );
+}
+
+function loadingLabel(stage: SummaryRunState['progress']['stage'], started: boolean): string {
+  if (stage === 'load') return 'Loading the model…';
+  if (started) return 'Reading the document…';
+  return 'Preparing…';
+}
+
+/** "42 s", "3 min 5 s". */
+export function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}

@@ -1,0 +1,6 @@
+/** The engine client: the pane's only way to talk to the localhost engine. */
+export { EngineError, isEngineError, parseRetryAfter, type ClientErrorCode } from './engine-error';
+export type { FetchLike, ClientOptions } from './http';
+export { parseNdjson } from './parse-ndjson';
+export { summarize, type SummarizeOptions, type StreamEvent } from './summarize';
+export { getHealth, type HealthOptions } from './health';

@@ -1,0 +1,84 @@
+/**
+ * Puts a finished summary into the document the way the user chose.
+ */
+import type { SummaryStyle } from '../localhost-engine/api/schemas';
+import type { RunResult } from './hooks/useSummaryRun';
+import { isCommentOutput, type OutputChoice } from './settings';
+import { SECTION_TITLES } from './summary-labels';
+import type { InsertReport, SectionComment, WordPort } from './word-port';
+
+/** What happened, in a sentence for the pane's status line. */
+export type InsertOutcome = { inserted: true; notice: string } | { inserted: false; notice: string };
+
+/**
+ * Inserts `result` as `output` through `port`. Comment outputs are skipped (not attempted) where comments are
+ * unsupported, since the pane already offers the section output in that case.
+ *
+ * @throws whatever the Word layer throws (errors with a `code` and a user-facing `message`).
+ */
+export async function insertResult(
+  port: WordPort,
+  output: OutputChoice,
+  result: RunResult,
+  style: SummaryStyle,
+): Promise<InsertOutcome> {
+  if (output === 'none') return { inserted: false, notice: 'Not inserted ("Do not insert" is chosen).' };
+  if (isCommentOutput(output) && !port.supportsComments()) {
+    return { inserted: false, notice: 'Not inserted: comments need WordApi 1.4.' };
+  }
+  switch (output) {
+    case 'section-top':
+    case 'section-end': {
+      const report = await port.insertSummarySection({
+        position: output === 'section-top' ? 'start' : 'end',
+        title: SECTION_TITLES[style],
+        summary: result.summary,
+        style,
+      });
+      const where =
+        output === 'section-top'
+          ? 'Inserted at the top of the document'
+          : 'Inserted at the end of the document';
+      return { inserted: true, notice: withReport(where, report, 'the previous summary') };
+    }
+    case 'section-comments': {
+      const sections = sectionComments(result);
+      const report = await port.insertSectionComments(sections);
+      const count = report?.inserted ?? sections.length;
+      return {
+        inserted: true,
+        notice: withReport(
+          `Inserted ${count} ${count === 1 ? 'comment' : 'comments'}`,
+          report,
+          'the earlier ones',
+        ),
+      };
+    }
+    case 'selection-comment': {
+      const report = await port.insertSelectionComment(result.summary);
+      return {
+        inserted: true,
+        notice: withReport('Inserted as a comment on the selection', report, 'the earlier one'),
+      };
+    }
+  }
+}
+
+/** The per-section comments; a document the engine summarized in one part gets one comment covering all of it. */
+export function sectionComments(result: RunResult): SectionComment[] {
+  if (result.sections.length > 0) {
+    return result.sections.map((s) => ({ paragraphs: s.paragraphs, title: s.title, summary: s.summary }));
+  }
+  return [
+    { paragraphs: [0, Math.max(0, result.paragraphCount - 1)], title: 'Summary', summary: result.summary },
+  ];
+}
+
+/** "Inserted …, replacing the previous summary." plus the list fallback, when the Word layer reports them. */
+function withReport(sentence: string, report: InsertReport | void, replacedWhat: string): string {
+  let text = sentence;
+  if (report && (report.replaced ?? 0) > 0) text += `, replacing ${replacedWhat}`;
+  text += '.';
+  if (report?.listFallback) text += ' Word would not make a bulleted list, so the key points start with "•".';
+  return text;
+}

@@ -1,0 +1,107 @@
+/**
+ * The user's choices (scope, style, length, output): validated, persisted in `localStorage`, and overridden for
+ * one session by the context-menu entry's `?scope=selection`.
+ */
+import type { SummaryLength, SummaryStyle } from '../localhost-engine/api/schemas';
+
+export type Scope = 'document' | 'selection';
+export type OutputChoice = 'section-top' | 'section-end' | 'section-comments' | 'selection-comment' | 'none';
+
+/** Everything the options form edits. */
+export interface Settings {
+  scope: Scope;
+  style: SummaryStyle;
+  length: SummaryLength;
+  output: OutputChoice;
+}
+
+export const SCOPES: readonly Scope[] = ['document', 'selection'];
+export const STYLES: readonly SummaryStyle[] = ['key-points', 'paragraph', 'sections', 'executive'];
+export const LENGTHS: readonly SummaryLength[] = ['short', 'medium', 'long'];
+export const OUTPUTS: readonly OutputChoice[] = [
+  'section-top',
+  'section-end',
+  'section-comments',
+  'selection-comment',
+  'none',
+];
+
+export const DEFAULT_SETTINGS: Settings = {
+  scope: 'document',
+  style: 'key-points',
+  length: 'medium',
+  output: 'section-top',
+};
+
+/** Versioned so that a future shape change can ignore (not misread) old values. */
+export const SETTINGS_KEY = 'localscribe.settings.v1';
+
+/** Outputs that make sense for a scope: per-section comments need the whole document, a selection comment a selection. */
+export function outputsFor(scope: Scope): OutputChoice[] {
+  return OUTPUTS.filter((o) => (scope === 'document' ? o !== 'selection-comment' : o !== 'section-comments'));
+}
+
+/** True for outputs that are Word comments (WordApi 1.4). */
+export function isCommentOutput(output: OutputChoice): boolean {
+  return output === 'section-comments' || output === 'selection-comment';
+}
+
+/** Keeps the output consistent with the scope, preferring the natural choice for a selection (a comment on it). */
+export function reconcileOutput(settings: Settings): Settings {
+  if (outputsFor(settings.scope).includes(settings.output)) return settings;
+  return { ...settings, output: settings.scope === 'selection' ? 'selection-comment' : 'section-top' };
+}
+
+function pick<T extends string>(allowed: readonly T[], value: unknown, fallback: T): T {
+  return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+/** Reads the persisted settings; anything missing, unknown or unreadable falls back to the defaults. */
+export function loadStoredSettings(storage: Storage | undefined = safeLocalStorage()): Settings {
+  let raw: Record<string, unknown> = {};
+  try {
+    const text = storage?.getItem(SETTINGS_KEY);
+    if (text) {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === 'object' && parsed !== null) raw = parsed as Record<string, unknown>;
+    }
+  } catch {
+    // Corrupt JSON or storage denied (some webviews): the defaults are a fine answer.
+  }
+  return reconcileOutput({
+    scope: pick(SCOPES, raw.scope, DEFAULT_SETTINGS.scope),
+    style: pick(STYLES, raw.style, DEFAULT_SETTINGS.style),
+    length: pick(LENGTHS, raw.length, DEFAULT_SETTINGS.length),
+    output: pick(OUTPUTS, raw.output, DEFAULT_SETTINGS.output),
+  });
+}
+
+/** Persists settings; silently does nothing where storage is unavailable (the choices then last for the session). */
+export function saveSettings(settings: Settings, storage: Storage | undefined = safeLocalStorage()): void {
+  try {
+    storage?.setItem(SETTINGS_KEY, JSON.stringify(settings));
+  } catch {
+    // Quota or privacy mode: not worth an error in the pane.
+  }
+}
+
+/** The scope the page's URL asks for (`?scope=selection` from the context menu), if any. */
+export function scopeFromUrl(search: string): Scope | undefined {
+  const scope = new URLSearchParams(search).get('scope');
+  return scope === 'selection' || scope === 'document' ? scope : undefined;
+}
+
+/** The settings a session starts with: the persisted ones, with the URL's scope (not persisted) on top. */
+export function initialSettings(search: string, storage?: Storage): Settings {
+  const stored = loadStoredSettings(storage ?? safeLocalStorage());
+  const scope = scopeFromUrl(search);
+  return scope ? reconcileOutput({ ...stored, scope }) : stored;
+}
+
+function safeLocalStorage(): Storage | undefined {
+  try {
+    return typeof localStorage === 'undefined' ? undefined : localStorage;
+  } catch {
+    return undefined;
+  }
+}

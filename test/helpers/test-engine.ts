@@ -1,0 +1,152 @@
+/**
+ * A real engine over HTTPS on an ephemeral loopback port, and a client that reads its NDJSON stream line by line
+ * as the bytes arrive, recording which network read carried each event.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import type { SummaryEvent } from '../../localhost-engine/api/schemas';
+import { makeSelfSignedCertificate } from '../../localhost-engine/certificates';
+import { startEngine, type RunningEngine, type StartOptions } from '../../localhost-engine/server';
+import type { DeviceOption } from '../../localhost-engine/inference/worker-protocol';
+
+const CERT_DIR = path.join(__dirname, '..', '..', '.cache', 'test-certs');
+
+/** A self-signed localhost certificate, made once and cached (git-ignored). */
+export async function testCertificate(): Promise<{ key: string; cert: string }> {
+  const key = path.join(CERT_DIR, 'localhost.key');
+  const cert = path.join(CERT_DIR, 'localhost.crt');
+  if (!existsSync(key) || !existsSync(cert)) {
+    const made = await makeSelfSignedCertificate();
+    mkdirSync(CERT_DIR, { recursive: true });
+    writeFileSync(key, made.key);
+    writeFileSync(cert, made.cert);
+  }
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+export interface TestEngine extends RunningEngine {
+  ca: string;
+}
+
+/** Starts an engine on port 0 with the test certificate; `close()` it in `afterAll`. */
+export async function startTestEngine(
+  modelDir: string,
+  opts: StartOptions & { device?: DeviceOption } = {},
+): Promise<TestEngine> {
+  const tls = await testCertificate();
+  const engine = await startEngine(
+    { port: 0, host: '127.0.0.1', modelDir, device: opts.device ?? 'cpu', certFile: null, keyFile: null },
+    { logger: false, tls, ...opts },
+  );
+  return { ...engine, ca: tls.cert };
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface RequestOptions {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  signal?: AbortSignal;
+}
+
+/** One HTTPS request to the engine, verified against the test CA, addressed as `localhost:PORT` by default. */
+export function request(engine: TestEngine, opts: RequestOptions): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port: engine.port,
+        method: opts.method ?? 'GET',
+        path: opts.path,
+        ca: engine.ca,
+        headers: { host: `localhost:${engine.port}`, ...opts.headers },
+        signal: opts.signal,
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+export interface StreamedEvent {
+  event: SummaryEvent;
+  /** The index of the network read that completed this line. */
+  chunk: number;
+}
+
+export interface SummarizeStream {
+  status: number;
+  events: AsyncIterable<StreamedEvent>;
+  /** Closes the connection (the engine must cancel the work). */
+  abort(): void;
+}
+
+/** POSTs to /api/summarize and yields events as their lines complete. */
+export function summarizeStream(engine: TestEngine, body: unknown): Promise<SummarizeStream> {
+  const controller = new AbortController();
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port: engine.port,
+        method: 'POST',
+        path: '/api/summarize',
+        ca: engine.ca,
+        headers: { host: `localhost:${engine.port}`, 'content-type': 'application/json' },
+        signal: controller.signal,
+        agent: false,
+      },
+      (res) => {
+        async function* events(): AsyncGenerator<StreamedEvent> {
+          let buffer = '';
+          let chunk = 0;
+          res.setEncoding('utf8');
+          try {
+            for await (const data of res as AsyncIterable<string>) {
+              chunk += 1;
+              buffer += data;
+              let nl: number;
+              while ((nl = buffer.indexOf('\n')) >= 0) {
+                const line = buffer.slice(0, nl);
+                buffer = buffer.slice(nl + 1);
+                if (line.trim()) yield { event: JSON.parse(line) as SummaryEvent, chunk };
+              }
+            }
+          } catch (err) {
+            if (!controller.signal.aborted) throw err;
+          }
+          if (buffer.trim()) yield { event: JSON.parse(buffer) as SummaryEvent, chunk };
+        }
+        resolve({ status: res.statusCode ?? 0, events: events(), abort: () => controller.abort() });
+      },
+    );
+    req.on('error', (err) => {
+      if (!controller.signal.aborted) reject(err);
+    });
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** Reads a whole stream into an array. */
+export async function collect(stream: SummarizeStream): Promise<StreamedEvent[]> {
+  const out: StreamedEvent[] = [];
+  for await (const e of stream.events) out.push(e);
+  return out;
+}

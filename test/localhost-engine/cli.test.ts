@@ -1,0 +1,119 @@
+/**
+ * `localscribe summarize` as a user runs it: a real process, a real .docx and .txt, the tiny model.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureGeneratedModel } from '../../models/ensure-generated-model';
+import type { SummaryEvent } from '../../localhost-engine/api/schemas';
+import { buildReportDocx } from './documents/docx-fixtures';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'localscribe.js');
+
+function run(
+  args: string[],
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, LOCALSCRIBE_HOME: mkdtempSync(path.join(os.tmpdir(), 'ls-home-')) },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+describe('localscribe summarize', () => {
+  let model: string;
+  let dir: string;
+  beforeAll(async () => {
+    model = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ls-cli-'));
+  });
+
+  it('summarizes a .docx as an NDJSON event stream with the document plan', async () => {
+    const file = path.join(dir, 'report.docx');
+    writeFileSync(file, await buildReportDocx());
+    const res = await run([
+      'summarize',
+      file,
+      '--model',
+      model,
+      '--device',
+      'cpu',
+      '--ndjson',
+      '--length',
+      'short',
+    ]);
+    expect(res.code).toBe(0);
+    const events = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as SummaryEvent);
+    const start = events.find((e) => e.type === 'start');
+    expect(start).toMatchObject({ type: 'start', device: 'cpu', plan: { parts: 1 } });
+    expect(start?.type === 'start' && start.plan.paragraphs).toBeGreaterThan(5);
+    const done = events[events.length - 1];
+    expect(done.type).toBe('done');
+    const deltas = events.filter((e): e is Extract<SummaryEvent, { type: 'delta' }> => e.type === 'delta');
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(deltas.map((d) => d.text).join('')).toBe(done.type === 'done' ? done.summary : '');
+    expect(res.stderr).toMatch(/Summarizing \d+ paragraphs/);
+  });
+
+  it('streams a .txt summary to stdout as text and reports progress on stderr', async () => {
+    const file = path.join(dir, 'notes.txt');
+    writeFileSync(file, 'The meeting moved to Tuesday.\n\nBudget approval is pending.\n');
+    const res = await run(['summarize', file, '--model', model, '--device', 'cpu', '--style', 'paragraph']);
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim().length).toBeGreaterThan(0);
+    expect(res.stdout).not.toMatch(/"type":/);
+    expect(res.stderr).toMatch(/Done: \d+ tokens/);
+  });
+
+  it('reads standard input with "-"', async () => {
+    const res = await run(
+      ['summarize', '-', '--model', model, '--device', 'cpu', '--ndjson'],
+      'One line of input.',
+    );
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/"type":"done"/);
+  });
+
+  it('fails cleanly on a missing file, naming it', async () => {
+    const res = await run(['summarize', path.join(dir, 'nope.docx'), '--model', model]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/nope\.docx/);
+    expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(res.stdout).toBe('');
+  });
+
+  it('fails cleanly on a corrupt .docx, naming it', async () => {
+    const file = path.join(dir, 'broken.docx');
+    writeFileSync(file, Buffer.from('this is not a zip file at all'));
+    const res = await run(['summarize', file, '--model', model]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/broken\.docx/);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('explains a missing model instead of crashing', async () => {
+    const file = path.join(dir, 'a.txt');
+    writeFileSync(file, 'Some text.');
+    const res = await run(['summarize', file, '--model', path.join(dir, 'no-model-here')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/No model is installed/);
+  });
+
+  it('rejects a bad option with usage and exit code 2', async () => {
+    const res = await run(['summarize', 'x.txt', '--style', 'poem']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--style must be one of/);
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * An independent cross-check of the engine's greedy loop: for the same prompt ids and token budget, the tokens the
+ * engine's worker generates equal those of transformers.js' own `generate` (no sampling, the same repetition
+ * control) — on the generated `tiny` model (transformers.js layout, q4, `num_logits_to_keep`) and on the GenAI tiny
+ * decoder from the fixtures (fp16 logits and KV cache, no `num_logits_to_keep`, built by someone else).
+ */
+import { AutoModelForCausalLM, env, Tensor, type PreTrainedModel } from '@huggingface/transformers';
+import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
+import {
+  InferenceWorkerClient,
+  type GenerationResult,
+} from '../../../localhost-engine/inference/inference-worker-client';
+import { DEFAULT_DECODE, type DecodeSettings } from '../../../localhost-engine/inference/token-loop';
+import { loadTokenizer, promptTokenIds } from '../../../localhost-engine/inference/tokenizer';
+import type { ChatMessage } from '../../../localhost-engine/summarize/prompt';
+import {
+  copyGenaiFixtureForTransformers,
+  type GenaiFixtureCopy,
+} from '../../helpers/genai-fixture-for-transformers';
+
+const MAX_NEW_TOKENS = 24;
+
+// The last sentence is the fixture decoder's plain-argmax loop ("criptorlb combinedarel", see the test that says it
+// loops) put into the prompt, so that penalising the prompt's tokens, not only the generated ones, changes its tokens.
+const MESSAGES: ChatMessage[] = [
+  { role: 'system', content: 'You summarize documents. Reply with a short summary only.' },
+  {
+    role: 'user',
+    content:
+      'The committee met on Tuesday to review the budget. Spending on travel fell by a third, while the cost of ' +
+      'software licences rose. The chair asked for a revised plan by the end of the month. Criptorlb combinedarel.',
+  },
+];
+
+type RepetitionControl = Pick<DecodeSettings, 'repetitionPenalty' | 'noRepeatNgramSize'>;
+
+const ENGINE_DEFAULT: RepetitionControl = {
+  repetitionPenalty: DEFAULT_DECODE.repetitionPenalty,
+  noRepeatNgramSize: DEFAULT_DECODE.noRepeatNgramSize,
+};
+const PLAIN_ARGMAX: RepetitionControl = { repetitionPenalty: 1, noRepeatNgramSize: 0 };
+const PENALTY_ONLY: RepetitionControl = {
+  repetitionPenalty: DEFAULT_DECODE.repetitionPenalty,
+  noRepeatNgramSize: 0,
+};
+const NGRAM_ONLY: RepetitionControl = {
+  repetitionPenalty: 1,
+  noRepeatNgramSize: DEFAULT_DECODE.noRepeatNgramSize,
+};
+
+function int64Tensor(values: number[]): Tensor {
+  return new Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    [1, values.length],
+  );
+}
+
+/** transformers.js' greedy tokens after `promptIds` (the prompt stripped). */
+async function referenceTokens(
+  model: PreTrainedModel,
+  promptIds: number[],
+  control: RepetitionControl,
+): Promise<number[]> {
+  const output = (await model.generate({
+    input_ids: int64Tensor(promptIds),
+    attention_mask: int64Tensor(promptIds.map(() => 1)),
+    max_new_tokens: MAX_NEW_TOKENS,
+    do_sample: false,
+    repetition_penalty: control.repetitionPenalty,
+    no_repeat_ngram_size: control.noRepeatNgramSize,
+  } as Parameters<PreTrainedModel['generate']>[0])) as Tensor;
+  expect(output.dims[0]).toBe(1);
+  const all = Array.from(output.data as BigInt64Array, Number);
+  expect(all.slice(0, promptIds.length)).toEqual(promptIds);
+  return all.slice(promptIds.length);
+}
+
+/** The engine's tokens through its worker, with `decode` overriding the engine's defaults. */
+async function engineRun(
+  client: InferenceWorkerClient,
+  decode?: Partial<DecodeSettings>,
+): Promise<{ result: GenerationResult; steps: number }> {
+  const stepsBefore = client.steps;
+  const result = await client.generate(
+    MESSAGES,
+    MAX_NEW_TOKENS,
+    { onStarted: () => undefined, onDelta: () => undefined },
+    undefined,
+    decode,
+  );
+  return { result, steps: client.steps - stepsBefore };
+}
+
+/** Both sides agree, the sequence is not degenerate, and the budget ended it (neither model emits its EOS here). */
+function expectSameTokens(engine: GenerationResult, reference: number[]): void {
+  expect(engine.tokenIds).toEqual(reference);
+  expect(engine.tokenIds).toHaveLength(MAX_NEW_TOKENS);
+  expect(engine.stopReason).toBe('length');
+  expect(new Set(engine.tokenIds).size).toBeGreaterThanOrEqual(5);
+}
+
+function useLocalFilesOnly(): void {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = '';
+}
+
+describe('engine greedy tokens equal transformers.js generate', () => {
+  describe('generated tiny model (transformers.js layout, q4, num_logits_to_keep)', () => {
+    let dir: string;
+    let client: InferenceWorkerClient;
+    let model: PreTrainedModel;
+    let promptIds: number[];
+
+    beforeAll(async () => {
+      dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+      useLocalFilesOnly();
+      client = new InferenceWorkerClient({ modelDir: dir, device: 'cpu' });
+      const [tokenizer, loadedModel] = await Promise.all([
+        loadTokenizer(dir),
+        AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype: 'q4', device: 'cpu' }),
+        client.ensureLoaded(),
+      ]);
+      model = loadedModel;
+      promptIds = promptTokenIds(tokenizer, MESSAGES);
+      expect(client.state).toBe('ready');
+      expect(model.sessions.model.inputNames).toContain('num_logits_to_keep');
+    });
+
+    afterAll(async () => {
+      await client?.close();
+      await model?.dispose();
+    });
+
+    it('with the engine default repetition control (penalty 1.1, no-repeat 4-grams)', async () => {
+      const { result, steps } = await engineRun(client);
+      expect(result.usage.inputTokens).toBe(promptIds.length);
+      // One prefill pass (the graph keeps only the last position's logits), then one pass per further token.
+      expect(steps).toBe(1 + MAX_NEW_TOKENS - 1);
+      expectSameTokens(result, await referenceTokens(model, promptIds, ENGINE_DEFAULT));
+    });
+
+    it('with repetition control off (plain argmax)', async () => {
+      const { result } = await engineRun(client, PLAIN_ARGMAX);
+      expectSameTokens(result, await referenceTokens(model, promptIds, PLAIN_ARGMAX));
+    });
+  });
+
+  describe('GenAI tiny decoder from the fixtures (fp16, no num_logits_to_keep)', () => {
+    let fixture: GenaiFixtureCopy;
+    let client: InferenceWorkerClient;
+    let model: PreTrainedModel;
+    let promptIds: number[];
+
+    beforeAll(async () => {
+      fixture = copyGenaiFixtureForTransformers();
+      useLocalFilesOnly();
+      client = new InferenceWorkerClient({ modelDir: fixture.dir, device: 'cpu' });
+      const [tokenizer, loadedModel] = await Promise.all([
+        loadTokenizer(fixture.dir),
+        AutoModelForCausalLM.from_pretrained(fixture.dir, fixture.fromPretrainedOptions),
+        client.ensureLoaded(),
+      ]);
+      model = loadedModel;
+      promptIds = promptTokenIds(tokenizer, MESSAGES);
+      expect(client.state).toBe('ready');
+      const session = model.sessions.model;
+      expect(session.inputNames).not.toContain('num_logits_to_keep');
+      expect(
+        session.inputMetadata.find((m: { name: string }) => m.name === 'past_key_values.0.key'),
+      ).toMatchObject({ type: 'float16' });
+      expect(session.outputMetadata.find((m: { name: string }) => m.name === 'logits')).toMatchObject({
+        type: 'float16',
+      });
+      // Long enough that a 3-token prefill chunk takes several passes.
+      expect(promptIds.length).toBeGreaterThan(10);
+    });
+
+    afterAll(async () => {
+      await client?.close();
+      await model?.dispose();
+      fixture?.remove();
+    });
+
+    it('with the engine default repetition control, prompt prefilled in one pass', async () => {
+      const { result, steps } = await engineRun(client);
+      expect(result.usage.inputTokens).toBe(promptIds.length);
+      expect(steps).toBe(1 + MAX_NEW_TOKENS - 1);
+      expectSameTokens(result, await referenceTokens(model, promptIds, ENGINE_DEFAULT));
+    });
+
+    it.each([
+      ['off (plain argmax)', PLAIN_ARGMAX],
+      ['penalty 1.1 only', PENALTY_ONLY],
+      ['no-repeat 4-grams only', NGRAM_ONLY],
+    ])('with repetition control %s', async (_name, control) => {
+      const { result } = await engineRun(client, control);
+      expectSameTokens(result, await referenceTokens(model, promptIds, control));
+    });
+
+    it('is a model whose plain argmax loops, so each repetition control changes its tokens', async () => {
+      const plain = (await engineRun(client, PLAIN_ARGMAX)).result.tokenIds;
+      const penalty = (await engineRun(client, PENALTY_ONLY)).result.tokenIds;
+      const ngram = (await engineRun(client, NGRAM_ONLY)).result.tokenIds;
+      expect(new Set(plain).size).toBeLessThan(plain.length);
+      expect(penalty).not.toEqual(plain);
+      expect(ngram).not.toEqual(plain);
+      expect(ngram).not.toEqual(penalty);
+    });
+
+    // This graph's MultiHeadAttention mask subgraph (/model/attn_mask_reformat/input_ids_subgraph/Expand) only
+    // takes several new tokens when the past is empty, so a prefill chunk after the first fails in onnxruntime
+    // ("invalid expand shape") unless the engine prefills such graphs another way.
+    it('prefilling in 3-token chunks gives the same tokens as one pass', async () => {
+      const whole = await engineRun(client);
+      const chunked = await engineRun(client, { prefillChunk: 3 });
+      expect(chunked.result.tokenIds).toEqual(whole.result.tokenIds);
+      expectSameTokens(chunked.result, await referenceTokens(model, promptIds, ENGINE_DEFAULT));
+    });
+  });
+
+  describe('generated tiny model, GenAI layout (GroupQueryAttention, no num_logits_to_keep)', () => {
+    let client: InferenceWorkerClient;
+    let promptIds: number[];
+
+    beforeAll(async () => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });
+      client = new InferenceWorkerClient({ modelDir: dir, device: 'cpu' });
+      const [tokenizer] = await Promise.all([loadTokenizer(dir), client.ensureLoaded()]);
+      promptIds = promptTokenIds(tokenizer, MESSAGES);
+      expect(client.state).toBe('ready');
+      expect(promptIds.length % 3).not.toBe(0);
+    });
+
+    afterAll(async () => {
+      await client?.close();
+    });
+
+    it('prefilling in 3-token chunks through the past cache gives the same tokens as one pass', async () => {
+      const whole = await engineRun(client);
+      const chunked = await engineRun(client, { prefillChunk: 3 });
+      expect(whole.steps).toBe(1 + MAX_NEW_TOKENS - 1);
+      expect(chunked.steps).toBe(Math.ceil(promptIds.length / 3) + MAX_NEW_TOKENS - 1);
+      expectSameTokens(chunked.result, whole.result.tokenIds);
+    });
+  });
+});

@@ -1,0 +1,68 @@
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ensureGeneratedModel } from '../../models/ensure-generated-model';
+import { argmax, greedy, step } from './ort-decoder';
+
+// A 12-token prompt of ordinary word-piece ids.
+const PROMPT = [1, 450, 4996, 17354, 1701, 29916, 432, 17204, 975, 278, 17366, 11203];
+
+describe.each(['genai', 'transformers'] as const)('generated tiny Phi-3 decoder (%s layout)', (layout) => {
+  let session: ort.InferenceSession;
+
+  beforeAll(async () => {
+    const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+    const file = layout === 'genai' ? 'model.onnx' : path.join('onnx', 'model_q4.onnx');
+    session = await ort.InferenceSession.create(path.join(dir, file), { intraOpNumThreads: 1 });
+  });
+
+  afterAll(async () => {
+    await session?.release();
+  });
+
+  it('has the inputs and outputs of the Phi-3 exports', () => {
+    const expectedInputs = ['input_ids', 'attention_mask', 'position_ids'];
+    const expectedOutputs = ['logits'];
+    for (let i = 0; i < 2; i++) {
+      expectedInputs.push(`past_key_values.${i}.key`, `past_key_values.${i}.value`);
+      expectedOutputs.push(`present.${i}.key`, `present.${i}.value`);
+    }
+    if (layout === 'transformers') expectedInputs.push('num_logits_to_keep');
+    expect(session.inputNames).toEqual(expectedInputs);
+    expect(session.outputNames).toEqual(expectedOutputs);
+  });
+
+  it('returns finite logits for every position and a grown KV cache', async () => {
+    const r = await step(session, PROMPT, null, 0, 0);
+    expect(r.logitsDims).toEqual([1, PROMPT.length, 32064]);
+    expect(r.lastLogits.every(Number.isFinite)).toBe(true);
+    expect(r.present['present.1.value'].dims).toEqual([1, 2, PROMPT.length, 16]);
+  });
+
+  it('gives the same last logits from prefill + one cached step as from one full forward', async () => {
+    const full = await step(session, PROMPT, null, 0, 0);
+    const prefill = await step(session, PROMPT.slice(0, -1), null, 0, 0);
+    const cached = await step(session, PROMPT.slice(-1), prefill.present, PROMPT.length - 1, 0);
+    expect(cached.logitsDims).toEqual([1, 1, 32064]);
+    let maxDiff = 0;
+    for (let i = 0; i < full.lastLogits.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(full.lastLogits[i] - cached.lastLogits[i]));
+    }
+    expect(maxDiff).toBeLessThan(1e-3);
+  });
+
+  it('decodes greedily to varied tokens, never special or byte tokens', async () => {
+    const tokens = await greedy(session, PROMPT, 30);
+    expect(new Set(tokens).size).toBeGreaterThanOrEqual(5);
+    expect(tokens.every((t) => t > 258 && t < 32000)).toBe(true);
+  });
+
+  if (layout === 'transformers') {
+    it('keeps only the last position with num_logits_to_keep = 1', async () => {
+      const all = await step(session, PROMPT, null, 0, 0);
+      const last = await step(session, PROMPT, null, 0, 1);
+      expect(last.logitsDims).toEqual([1, 1, 32064]);
+      expect(Array.from(last.lastLogits)).toEqual(Array.from(all.lastLogits));
+      expect(argmax(last.lastLogits)).toBe(argmax(all.lastLogits));
+    });
+  }
+});

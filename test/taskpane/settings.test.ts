@@ -1,0 +1,47 @@
+/** @jest-environment jsdom */
+import {
+  DEFAULT_SETTINGS,
+  SETTINGS_KEY,
+  initialSettings,
+  loadStoredSettings,
+  outputsFor,
+  saveSettings,
+  scopeFromUrl,
+} from '../../taskpane/settings';
+
+beforeEach(() => localStorage.clear());
+
+describe('settings', () => {
+  it('defaults when nothing (or garbage) is stored', () => {
+    expect(loadStoredSettings()).toEqual(DEFAULT_SETTINGS);
+    localStorage.setItem(SETTINGS_KEY, '{not json');
+    expect(loadStoredSettings()).toEqual(DEFAULT_SETTINGS);
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify({ style: 'poem', length: 'long' }));
+    expect(loadStoredSettings()).toEqual({ ...DEFAULT_SETTINGS, length: 'long' });
+  });
+
+  it('round-trips through localStorage', () => {
+    const s = {
+      scope: 'selection',
+      style: 'executive',
+      length: 'short',
+      output: 'selection-comment',
+    } as const;
+    saveSettings(s);
+    expect(loadStoredSettings()).toEqual(s);
+  });
+
+  it('keeps the output consistent with the scope', () => {
+    expect(outputsFor('document')).not.toContain('selection-comment');
+    expect(outputsFor('selection')).not.toContain('section-comments');
+    saveSettings({ ...DEFAULT_SETTINGS, scope: 'selection', output: 'section-comments' });
+    expect(loadStoredSettings().output).toBe('selection-comment');
+  });
+
+  it('takes the scope from ?scope=selection without persisting it', () => {
+    expect(scopeFromUrl('?scope=selection')).toBe('selection');
+    expect(scopeFromUrl('?scope=everything')).toBeUndefined();
+    expect(initialSettings('?scope=selection').scope).toBe('selection');
+    expect(localStorage.getItem(SETTINGS_KEY)).toBeNull();
+  });
+});
