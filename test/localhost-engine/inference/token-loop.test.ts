@@ -1,0 +1,139 @@
+/**
+ * The token loop's stopping rules on a scripted session: which logits come back is chosen by the test, so EOS,
+ * the length cap, cancellation and repetition control are each pinned down exactly.
+ */
+import * as ort from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
+import {
+  greedyLoop,
+  readDecoderSignature,
+  type DecodeSettings,
+} from '../../../localhost-engine/inference/token-loop';
+
+const VOCAB = 16;
+
+/** A session whose next argmax is `script[step]`; it records every feed. */
+function scriptedSession(script: number[], withLogitsToKeep = true) {
+  const feeds: Array<Record<string, ort.Tensor>> = [];
+  const inputNames = [
+    'input_ids',
+    'attention_mask',
+    'position_ids',
+    'past_key_values.0.key',
+    'past_key_values.0.value',
+  ];
+  if (withLogitsToKeep) inputNames.push('num_logits_to_keep');
+  const session = {
+    inputNames,
+    outputNames: ['logits', 'present.0.key', 'present.0.value'],
+    inputMetadata: [
+      { name: 'past_key_values.0.key', isTensor: true, type: 'float32', shape: ['batch', 2, 'past', 4] },
+    ],
+    async run(f: Record<string, ort.Tensor>) {
+      feeds.push(f);
+      const target = script[Math.min(feeds.length - 1, script.length - 1)];
+      const rows = f.input_ids.dims[1];
+      const logits = new Float32Array(rows * VOCAB);
+      logits[(rows - 1) * VOCAB + target] = 5;
+      logits[(rows - 1) * VOCAB + ((target + 1) % VOCAB)] = 4.9;
+      const total = f.attention_mask.dims[1];
+      const kv = new ort.Tensor('float32', new Float32Array(2 * total * 4), [1, 2, total, 4]);
+      return {
+        logits: new ort.Tensor('float32', logits, [1, rows, VOCAB]),
+        'present.0.key': kv,
+        'present.0.value': kv,
+      };
+    },
+  };
+  return { session: session as unknown as InferenceSession, feeds };
+}
+
+const settings = (over: Partial<DecodeSettings> = {}): DecodeSettings => ({
+  maxNewTokens: 10,
+  eosTokenIds: [15],
+  repetitionPenalty: 1,
+  noRepeatNgramSize: 0,
+  prefillChunk: 512,
+  ...over,
+});
+
+describe('greedyLoop', () => {
+  it('stops at an EOS id without emitting it, feeding positions and the cache forward', async () => {
+    const { session, feeds } = scriptedSession([3, 4, 5, 15]);
+    const sig = readDecoderSignature(session);
+    const tokens: number[] = [];
+    const result = await greedyLoop(session, sig, [1, 2], settings(), {
+      shouldStop: () => false,
+      onToken: (t) => tokens.push(t),
+    });
+    expect(result).toMatchObject({ tokens: [3, 4, 5], stopReason: 'eos' });
+    expect(tokens).toEqual([3, 4, 5]);
+    expect(feeds).toHaveLength(4);
+    expect(Array.from(feeds[0].position_ids.data as BigInt64Array)).toEqual([0n, 1n]);
+    expect(Array.from(feeds[2].position_ids.data as BigInt64Array)).toEqual([3n]);
+    expect(feeds[2].attention_mask.dims).toEqual([1, 4]);
+    expect(feeds[2]['past_key_values.0.key'].dims).toEqual([1, 2, 3, 4]);
+    expect(Array.from(feeds[0].num_logits_to_keep.data as BigInt64Array)).toEqual([1n]);
+  });
+
+  it('stops at the length cap', async () => {
+    const { session } = scriptedSession([1, 2, 3, 4, 5, 6, 7, 8]);
+    const result = await greedyLoop(
+      session,
+      readDecoderSignature(session),
+      [1],
+      settings({ maxNewTokens: 3 }),
+      {
+        shouldStop: () => false,
+        onToken: () => undefined,
+      },
+    );
+    expect(result).toMatchObject({ tokens: [1, 2, 3], stopReason: 'length' });
+  });
+
+  it('stops before the next forward pass once asked to', async () => {
+    const { session, feeds } = scriptedSession([1, 2, 3, 4, 5, 6, 7, 8]);
+    let stop = false;
+    const result = await greedyLoop(session, readDecoderSignature(session), [1], settings(), {
+      shouldStop: () => stop,
+      onToken: (t) => {
+        if (t === 2) stop = true;
+      },
+    });
+    expect(result).toMatchObject({ tokens: [1, 2], stopReason: 'cancelled' });
+    expect(feeds).toHaveLength(2);
+  });
+
+  it('prefills in chunks through the cache when the graph cannot limit its logits', async () => {
+    const { session, feeds } = scriptedSession([0, 0, 7, 15], false);
+    const result = await greedyLoop(
+      session,
+      readDecoderSignature(session),
+      [1, 2, 3, 4, 5],
+      settings({ prefillChunk: 2 }),
+      {
+        shouldStop: () => false,
+        onToken: () => undefined,
+      },
+    );
+    expect(result.tokens).toEqual([7]);
+    expect(feeds.map((f) => f.input_ids.dims[1])).toEqual([2, 2, 1, 1]);
+    expect(Array.from(feeds[2].position_ids.data as BigInt64Array)).toEqual([4n]);
+  });
+
+  it('bans a repeated 2-gram so the runner-up wins', async () => {
+    // The script wants 3 after 2 again; with 2-grams banned the loop must pick the runner-up (4).
+    const { session } = scriptedSession([2, 3, 2, 3, 15]);
+    const result = await greedyLoop(
+      session,
+      readDecoderSignature(session),
+      [9],
+      settings({ noRepeatNgramSize: 2 }),
+      {
+        shouldStop: () => false,
+        onToken: () => undefined,
+      },
+    );
+    expect(result.tokens.slice(0, 4)).toEqual([2, 3, 2, 4]);
+  });
+});
