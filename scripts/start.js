@@ -49,10 +49,12 @@ async function main() {
     );
     if (res.status === 0) return;
   }
+  const portFlag = process.argv.indexOf('--port');
+  const port = portFlag > 0 ? process.argv[portFlag + 1] : process.env.LOCALSCRIBE_PORT || '3000';
   console.log(
     [
       '',
-      'LocalScribe is running on https://localhost:3000.',
+      `LocalScribe is starting on https://localhost:${port} (manifest.xml expects port 3000).`,
       'To use it in Word on the web: open a document, then Home > Add-ins > More Add-ins > Upload My Add-in,',
       `and choose ${manifest}.`,
       'Stop it with Ctrl+C or `npm stop`.',
