@@ -6,7 +6,7 @@
  *   npm run bench -- --size tiny        # one size
  *   npm run bench -- --runs 3 --device cpu
  *
- * Writes bench/results/latest.json and BENCHMARKS.md.
+ * Writes bench/results/latest.json and rewrites BENCHMARKS.md (bench/benchmarks-md.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +19,7 @@ import type { SummaryEvent, Usage } from '../localhost-engine/api/schemas';
 import type { DeviceOption } from '../localhost-engine/inference/worker-protocol';
 import { WorkerSummarizer } from '../localhost-engine/summarize/worker-summarizer';
 import { collect, startTestEngine, summarizeStream } from '../test/helpers/test-engine';
+import { writeBenchmarksMd } from './benchmarks-md';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +34,7 @@ const runs = Number(values.runs);
 const device = values.device as DeviceOption;
 const maxNewTokens = Number(values['max-new-tokens']);
 
-/** About 512 prompt tokens of plain English with headings, built from a fixed text so every run is the same. */
+/** About 1,200 prompt tokens of contract-like English under four headings, built from a fixed text so every run is the same. */
 function benchDocument(): {
   document: { paragraphs: Array<Record<string, unknown>> };
   options: Record<string, string>;
@@ -122,33 +123,7 @@ async function main(): Promise<void> {
   const report = { date: new Date().toISOString(), machine, device, maxNewTokens, rows };
   mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   writeFileSync(path.join(__dirname, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  const table = [
-    '| model | device | load ms | prompt tokens | time to first token ms | prefill tok/s | decode tok/s | event-loop delay p99 / max ms | peak RSS MB |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map(
-      (r) =>
-        `| ${r.size} | ${r.device} | ${r.loadMs} | ${r.inputTokens} | ${r.ttftMs} | ${r.prefillTokensPerSecond} | ${r.decodeTokensPerSecond} | ${r.eventLoopP99Ms} / ${r.eventLoopMaxMs} | ${r.peakRssMB} |`,
-    ),
-  ].join('\n');
-  writeFileSync(
-    path.join(__dirname, '..', 'BENCHMARKS.md'),
-    `# Benchmarks
-
-Produced by \`npm run bench\` (${sizes.map((s) => `--size ${s}`).join(' ')}, ${runs} timed runs after one warm-up, median; ${maxNewTokens} output tokens).
-Machine: ${machine}. Date: ${report.date.slice(0, 10)}.
-
-The engine runs in the benchmark's process with its inference worker; each run is a real HTTPS request to
-\`/api/summarize\` with the same ~500-token document. "Load" is the worker's start, tokenizer and session
-creation; "time to first token" is measured in the worker from the request's arrival; the event-loop delay is
-the engine's main thread's (where HTTP is served) while the worker generates. Peak RSS is the whole process.
-Models are generated with random weights (\`npm run models:generate\`): \`tiny\` is a few MB, \`phi3-mini\` has
-Phi-3-mini's real dimensions (32 layers, hidden 3072, int4 MatMulNBits, 2.8 GB on disk).
-
-${table}
-
-Raw numbers: \`bench/results/latest.json\`.
-`,
-  );
+  writeBenchmarksMd();
 }
 
 main().catch((err) => {

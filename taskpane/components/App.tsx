@@ -88,6 +88,12 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
     if (isEngineError(error)) refresh();
   }, [status, error, reporter, refresh]);
 
+  // A run can load the model and finish between two health polls: check again when it ends, so the status card
+  // never shows "Loading…" beside a finished summary.
+  useEffect(() => {
+    if (status === 'done' || status === 'cancelled') refresh();
+  }, [status, refresh]);
+
   // Esc stops, wherever the focus is in the pane.
   const { stop } = run;
   useEffect(() => {
