@@ -112,11 +112,18 @@ async function summarize(
       switch (event.type) {
         case 'start':
           io.stderr.write(
-            `Summarizing ${event.plan.paragraphs} paragraphs (${event.plan.inputTokens} tokens) with ${event.model} on ${event.device}…\n`,
+            `Summarizing ${event.plan.paragraphs} paragraphs (${event.plan.inputTokens} tokens${event.plan.parts > 1 ? ` in ${event.plan.parts} parts, ${event.plan.cachedParts ?? 0} from the cache` : ''}) with ${event.model} on ${event.device}…\n`,
           );
           break;
+        case 'progress':
+          if (event.stage !== 'load' && event.of > 1)
+            io.stderr.write(
+              `${event.stage === 'map' ? 'Part' : 'Combining'} ${event.part} of ${event.of}…\n`,
+            );
+          break;
         case 'delta':
-          if (!values.ndjson) io.stdout.write(event.text);
+          // Part summaries go to stderr as progress; only the final summary is the command's output.
+          if (!values.ndjson && event.part === undefined) io.stdout.write(event.text);
           break;
         case 'done':
           if (!values.ndjson) io.stdout.write('\n');

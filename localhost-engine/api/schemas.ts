@@ -131,6 +131,8 @@ export const Usage = Type.Object({
   prefillTokensPerSecond: Type.Number(),
   decodeTokensPerSecond: Type.Number(),
   totalMs: Type.Number(),
+  parts: Type.Optional(Type.Integer()),
+  cachedParts: Type.Optional(Type.Integer()),
 });
 export type Usage = Static<typeof Usage>;
 
@@ -139,7 +141,15 @@ export const StartEvent = Type.Object({
   requestId: Type.String(),
   model: Type.String(),
   device: Device,
-  plan: Type.Object({ parts: Type.Integer(), paragraphs: Type.Integer(), inputTokens: Type.Integer() }),
+  plan: Type.Object({
+    parts: Type.Integer(),
+    paragraphs: Type.Integer(),
+    inputTokens: Type.Integer(),
+    /** Parts whose summary comes from the cache (an earlier run over the same text). */
+    cachedParts: Type.Optional(Type.Integer()),
+    /** The expected duration on this device, from the rates measured so far (absent before any). */
+    estimatedSeconds: Type.Optional(Type.Number()),
+  }),
 });
 export const ProgressEvent = Type.Object({
   type: Type.Literal('progress'),
@@ -181,3 +191,126 @@ export type SectionEvent = Static<typeof SectionEvent>;
 export type DoneEvent = Static<typeof DoneEvent>;
 export type ErrorEvent = Static<typeof ErrorEvent>;
 export type SummaryEvent = Static<typeof SummaryEvent>;
+
+/*
+ * Models (`/api/models`): the catalog with what is installed, and downloads streamed as NDJSON like summaries.
+ */
+
+/** The shape of a catalog model id; anything else is refused with 400 before any lookup. */
+export const MODEL_ID_PATTERN = '^[a-z0-9]+(?:[.-][a-z0-9]+)*$';
+export const ModelId = Type.String({ pattern: MODEL_ID_PATTERN, minLength: 1, maxLength: 64 });
+export const ModelIdParams = Type.Object({ id: ModelId }, { additionalProperties: false });
+export type ModelIdParams = Static<typeof ModelIdParams>;
+
+export const CatalogDeviceName = Type.Union([
+  Type.Literal('cpu'),
+  Type.Literal('dml'),
+  Type.Literal('webgpu'),
+]);
+export const ModelLayoutName = Type.Union([Type.Literal('genai'), Type.Literal('transformers')]);
+
+export const DownloadStage = Type.Union([
+  Type.Literal('download'),
+  Type.Literal('verify'),
+  Type.Literal('install'),
+]);
+
+export const ModelDownloadStartEvent = Type.Object({
+  type: Type.Literal('start'),
+  model: Type.String(),
+  files: Type.Integer(),
+  totalBytes: Type.Integer(),
+  /** Bytes already on disk from an earlier, interrupted download (not fetched again). */
+  receivedBytes: Type.Integer(),
+  dir: Type.String(),
+});
+export const ModelDownloadProgressEvent = Type.Object({
+  type: Type.Literal('progress'),
+  stage: DownloadStage,
+  file: Type.Union([Type.String(), Type.Null()]),
+  receivedBytes: Type.Integer(),
+  totalBytes: Type.Integer(),
+  bytesPerSecond: Type.Number(),
+  etaSeconds: Type.Union([Type.Number(), Type.Null()]),
+});
+export const ModelDownloadDoneEvent = Type.Object({
+  type: Type.Literal('done'),
+  model: Type.String(),
+  dir: Type.String(),
+  totalBytes: Type.Integer(),
+  /** Bytes fetched by this download (less than `totalBytes` after a resume). */
+  downloadedBytes: Type.Integer(),
+});
+export const ModelDownloadEvent = Type.Union([
+  ModelDownloadStartEvent,
+  ModelDownloadProgressEvent,
+  ModelDownloadDoneEvent,
+  ErrorEvent,
+]);
+export type ModelDownloadStartEvent = Static<typeof ModelDownloadStartEvent>;
+export type ModelDownloadProgressEvent = Static<typeof ModelDownloadProgressEvent>;
+export type ModelDownloadDoneEvent = Static<typeof ModelDownloadDoneEvent>;
+export type ModelDownloadEvent = Static<typeof ModelDownloadEvent>;
+
+export const CatalogModelState = Type.Union([
+  Type.Literal('installed'),
+  Type.Literal('missing'),
+  /** Bytes of an interrupted download are on disk; downloading again resumes. */
+  Type.Literal('partial'),
+  Type.Literal('downloading'),
+  /** The folder exists but is not a loadable model (`error` says why). */
+  Type.Literal('invalid'),
+]);
+
+export const ModelInfo = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  repo: Type.String(),
+  revision: Type.String(),
+  layout: ModelLayoutName,
+  devices: Type.Array(CatalogDeviceName),
+  /** The one the engine offers for its device. */
+  default: Type.Boolean(),
+  approxBytes: Type.Integer(),
+  contextLength: Type.Integer(),
+  dir: Type.String(),
+  state: CatalogModelState,
+  error: Type.Union([Type.String(), Type.Null()]),
+  /** The engine's model folder is this one. */
+  active: Type.Boolean(),
+});
+export type ModelInfo = Static<typeof ModelInfo>;
+
+export const FoundModel = Type.Object({
+  dir: Type.String(),
+  /** The predecessor's folder, the folder the engine was configured with, or another folder in the models folder. */
+  source: Type.Union([Type.Literal('predecessor'), Type.Literal('configured'), Type.Literal('folder')]),
+  valid: Type.Boolean(),
+  layout: Type.Union([ModelLayoutName, Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  active: Type.Boolean(),
+});
+export type FoundModel = Static<typeof FoundModel>;
+
+export const DownloadStatus = Type.Object({
+  model: Type.String(),
+  receivedBytes: Type.Integer(),
+  totalBytes: Type.Integer(),
+  bytesPerSecond: Type.Number(),
+  etaSeconds: Type.Union([Type.Number(), Type.Null()]),
+});
+export type DownloadStatus = Static<typeof DownloadStatus>;
+
+export const ModelsResponse = Type.Object({
+  modelsDir: Type.String(),
+  hubUrl: Type.String(),
+  device: CatalogDeviceName,
+  defaultId: Type.String(),
+  activeDir: Type.Union([Type.String(), Type.Null()]),
+  models: Type.Array(ModelInfo),
+  found: Type.Array(FoundModel),
+  download: Type.Union([DownloadStatus, Type.Null()]),
+});
+export type ModelsResponse = Static<typeof ModelsResponse>;
+
+export const CancelDownloadResponse = Type.Object({ model: Type.String(), cancelled: Type.Literal(true) });

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Device, ModelState } from '../api/schemas';
+import type { Device, ModelState, Paragraph } from '../api/schemas';
+import type { Part } from '../summarize/chunker';
 import type { ChatMessage } from '../summarize/prompt';
 import type { DecodeSettings } from './token-loop';
 import {
@@ -201,6 +202,10 @@ export class InferenceWorkerClient {
         this.pending.delete(msg.id);
         p.resolve(msg.tokens);
         break;
+      case 'planned':
+        this.pending.delete(msg.id);
+        p.resolve(msg.plans);
+        break;
       case 'failed':
         this.pending.delete(msg.id);
         p.reject(new InferenceError(msg.code, msg.message));
@@ -255,9 +260,14 @@ export class InferenceWorkerClient {
     }
   }
 
-  /** The prompt's length in tokens, with the folder's chat template. */
-  async countTokens(messages: ChatMessage[]): Promise<number> {
-    return this.request<number>((id) => ({ type: 'count', id, messages }), null).done;
+  /** The length in tokens of each prompt, with the folder's chat template. */
+  countPrompts(prompts: ChatMessage[][]): Promise<number[]> {
+    return this.request<number[]>((id) => ({ type: 'count', id, prompts }), null).done;
+  }
+
+  /** The document's parts for each budget, by the model's tokenizer (see summarize/chunker.ts). */
+  plan(paragraphs: Paragraph[], budgets: number[]): Promise<Part[][]> {
+    return this.request<Part[][]>((id) => ({ type: 'plan', id, paragraphs, budgets }), null).done;
   }
 
   /**

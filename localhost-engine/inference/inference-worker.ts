@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from '../api/schemas';
+import { planParts, type TokenCounter } from '../summarize/chunker';
 import { inspectModelFolder, type ModelFolder } from './model-folder';
 import { createSession, deviceCandidates } from './session-factory';
 import { IncrementalDecoder } from './text-stream';
@@ -147,6 +148,8 @@ async function generate(req: GenerateRequest): Promise<void> {
           inputTokens: promptIds.length,
           outputTokens,
           ttftMs: firstTokenAt ? firstTokenAt - started : 0,
+          prefillMs: result.prefillMs,
+          decodeMs: result.decodeMs,
           prefillTokensPerSecond: result.prefillMs > 0 ? (promptIds.length / result.prefillMs) * 1000 : 0,
           decodeTokensPerSecond:
             outputTokens > 1 && result.decodeMs > 0 ? ((outputTokens - 1) / result.decodeMs) * 1000 : 0,
@@ -161,19 +164,50 @@ async function generate(req: GenerateRequest): Promise<void> {
   }
 }
 
-function count(id: number, messages: GenerateRequest['messages']): void {
-  if (!loaded) {
-    post({ type: 'failed', id, code: 'model_not_loaded', message: 'The model is not loaded.' });
-    return;
-  }
-  post({ type: 'counted', id, tokens: promptTokenIds(loaded.tokenizer, messages).length });
+/** A token counter that remembers its counts (one plan call asks for the same paragraphs several times). */
+function counter(tokenizer: ChatTokenizer): TokenCounter {
+  const memo = new Map<string, number>();
+  return {
+    count: (text) => {
+      let n = memo.get(text);
+      if (n === undefined) memo.set(text, (n = tokenizer.encode(text).length));
+      return n;
+    },
+    cut: (text, maxTokens) => {
+      const ids = tokenizer.encode(text);
+      const pieces: string[] = [];
+      for (let i = 0; i < ids.length; i += maxTokens)
+        pieces.push(tokenizer.decode(ids.slice(i, i + maxTokens)));
+      return pieces;
+    },
+  };
+}
+
+function withModel(id: number, use: (model: Loaded) => FromWorker): void {
+  if (!loaded) post({ type: 'failed', id, code: 'model_not_loaded', message: 'The model is not loaded.' });
+  else post(use(loaded));
 }
 
 parentPort!.on('message', (msg: ToWorker) => {
   const run = async (): Promise<void> => {
     if (msg.type === 'load') await load(msg);
     else if (msg.type === 'generate') await generate(msg);
-    else if (msg.type === 'count') count(msg.id, msg.messages);
+    else if (msg.type === 'count') {
+      withModel(msg.id, (m) => ({
+        type: 'counted',
+        id: msg.id,
+        tokens: msg.prompts.map((p) => promptTokenIds(m.tokenizer, p).length),
+      }));
+    } else if (msg.type === 'plan') {
+      withModel(msg.id, (m) => {
+        const count = counter(m.tokenizer);
+        return {
+          type: 'planned',
+          id: msg.id,
+          plans: msg.budgets.map((b) => planParts(msg.paragraphs, count, b)),
+        };
+      });
+    }
   };
   run().catch((err: Error) => {
     if (msg.type === 'load') post({ type: 'load-failed', message: err.message });

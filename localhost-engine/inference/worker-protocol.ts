@@ -3,7 +3,8 @@
  * the worker's thread is busy inside `session.run` while a step runs, so the main thread writes the id of the
  * cancelled generation into shared memory and the loop reads it between steps.
  */
-import type { Device } from '../api/schemas';
+import type { Device, Paragraph } from '../api/schemas';
+import type { Part } from '../summarize/chunker';
 import type { ChatMessage } from '../summarize/prompt';
 import type { DecodeSettings } from './token-loop';
 
@@ -28,18 +29,29 @@ export interface GenerateRequest {
   decode?: Partial<Omit<DecodeSettings, 'maxNewTokens' | 'eosTokenIds'>>;
 }
 
+/** Token counts of whole prompts (chat template included). */
 export interface CountRequest {
   type: 'count';
   id: number;
-  messages: ChatMessage[];
+  prompts: ChatMessage[][];
 }
 
-export type ToWorker = LoadRequest | GenerateRequest | CountRequest;
+/** Parts of a document for each of several budgets, sharing one count per paragraph (the tokenizer is here). */
+export interface PlanRequest {
+  type: 'plan';
+  id: number;
+  paragraphs: Paragraph[];
+  budgets: number[];
+}
+
+export type ToWorker = LoadRequest | GenerateRequest | CountRequest | PlanRequest;
 
 export interface GenerationUsage {
   inputTokens: number;
   outputTokens: number;
   ttftMs: number;
+  prefillMs: number;
+  decodeMs: number;
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
   totalMs: number;
@@ -59,5 +71,6 @@ export type FromWorker =
       stopReason: 'eos' | 'length' | 'cancelled';
       usage: GenerationUsage;
     }
-  | { type: 'counted'; id: number; tokens: number }
+  | { type: 'counted'; id: number; tokens: number[] }
+  | { type: 'planned'; id: number; plans: Part[][] }
   | { type: 'failed'; id: number; code: string; message: string };

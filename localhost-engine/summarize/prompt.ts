@@ -1,10 +1,11 @@
 /**
- * The summarization prompt: how a document and the user's options become chat messages. One module, versioned,
- * so cached results and benchmarks can say which prompt made them.
+ * The summarization prompts: how a document (or the summaries of its parts) and the user's options become chat
+ * messages. One module, versioned, so cached part summaries and benchmarks say which prompts made them.
  */
 import type { Paragraph, SummarizeOptions, SummaryLength, SummaryStyle } from '../api/schemas';
 
-export const PROMPT_VERSION = 1;
+/** Bump when any prompt below changes: cached part summaries of older versions are then not reused. */
+export const PROMPT_VERSION = 2;
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -16,8 +17,11 @@ export interface ResolvedOptions {
   length: SummaryLength;
 }
 
-/** Output-token caps by length; the engine never generates more than this. */
+/** Output-token caps of the final summary by length; the engine never generates more than this. */
 export const MAX_NEW_TOKENS: Record<SummaryLength, number> = { short: 160, medium: 320, long: 640 };
+
+/** Output-token caps of one part's summary (the map step) by length. */
+export const PART_MAX_NEW_TOKENS: Record<SummaryLength, number> = { short: 120, medium: 180, long: 260 };
 
 const LENGTH_HINT: Record<SummaryLength, string> = {
   short: 'Keep it short: at most about 60 words.',
@@ -34,27 +38,15 @@ const STYLE_INSTRUCTION: Record<SummaryStyle, string> = {
     'Write an executive brief for a busy decision maker: the conclusion first, then what matters and what to do, in two to four sentences.',
 };
 
+const SYSTEM: ChatMessage = {
+  role: 'system',
+  content:
+    'You summarize documents faithfully. Use only facts stated in the text; never invent names, numbers or dates. Answer with the summary only.',
+};
+
 /** Fills in the defaults of the contract. */
 export function resolveOptions(options: SummarizeOptions | undefined): ResolvedOptions {
   return { style: options?.style ?? 'key-points', length: options?.length ?? 'medium' };
-}
-
-/**
- * Renders paragraphs as plain text that keeps the structure a reader sees: headings as Markdown headings, list
- * items as bullets, table rows with their cells joined by " | ", all in document order.
- */
-export function renderDocument(paragraphs: readonly Paragraph[]): string {
-  const lines: string[] = [];
-  for (const p of paragraphs) {
-    const text = p.text.trim();
-    if (!text) continue;
-    const level = headingLevel(p);
-    if (level !== null) lines.push(`${'#'.repeat(Math.min(level, 6))} ${text}`);
-    else if (p.isListItem || p.style === 'ListParagraph') lines.push(`- ${text}`);
-    else if (p.inTable) lines.push(`| ${text}`);
-    else lines.push(text);
-  }
-  return lines.join('\n');
 }
 
 /** The heading level of a paragraph (Title counts as 1), or null for body text. */
@@ -67,17 +59,80 @@ export function headingLevel(p: Paragraph): number | null {
   return null;
 }
 
-/** The chat messages for one summary of `documentText`. */
+/**
+ * One paragraph as a line that keeps what a reader sees: a heading as a Markdown heading, a list item as a
+ * bullet, a table cell as a "| " row; empty for a paragraph without text.
+ */
+export function renderParagraph(p: Paragraph): string {
+  const text = p.text.trim();
+  if (!text) return '';
+  const level = headingLevel(p);
+  if (level !== null) return `${'#'.repeat(Math.min(level, 6))} ${text}`;
+  if (p.isListItem || p.style === 'ListParagraph') return `- ${text}`;
+  if (p.inTable) return `| ${text}`;
+  return text;
+}
+
+/** The whole document rendered paragraph by paragraph, in order. */
+export function renderDocument(paragraphs: readonly Paragraph[]): string {
+  return paragraphs
+    .map(renderParagraph)
+    .filter((line) => line.length > 0)
+    .join('\n');
+}
+
+function quoted(text: string): string {
+  return `"""\n${text}\n"""`;
+}
+
+/** The messages for a document that fits in one prompt: the user's style and length directly. */
 export function buildMessages(documentText: string, options: ResolvedOptions): ChatMessage[] {
   return [
-    {
-      role: 'system',
-      content:
-        'You summarize documents faithfully. Use only facts stated in the document; never invent names, numbers or dates. Answer with the summary only.',
-    },
+    SYSTEM,
     {
       role: 'user',
-      content: `${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]}\n\nDocument:\n"""\n${documentText}\n"""`,
+      content: `${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]}\n\nDocument:\n${quoted(documentText)}`,
+    },
+  ];
+}
+
+/**
+ * The map step: one part of a longer document, summarized on its own. Independent of the style option, so a
+ * change of style reuses cached part summaries.
+ */
+export function buildPartMessages(partText: string, part: number, of: number): ChatMessage[] {
+  return [
+    SYSTEM,
+    {
+      role: 'user',
+      content: `This is part ${part} of ${of} of a longer document. Summarize this part in a few sentences, keeping every fact, name, number, date and obligation that matters.\n\nPart ${part}:\n${quoted(partText)}`,
+    },
+  ];
+}
+
+/** The reduce step's input: part summaries under their titles, in order. */
+export function renderPartSummaries(summaries: ReadonlyArray<{ title: string; summary: string }>): string {
+  return summaries.map((s) => `## ${s.title}\n${s.summary.trim()}`).join('\n\n');
+}
+
+/** An intermediate reduce step, when the part summaries together do not fit one prompt. */
+export function buildCombineMessages(summariesText: string): ChatMessage[] {
+  return [
+    SYSTEM,
+    {
+      role: 'user',
+      content: `These are summaries of consecutive sections of one document. Combine them into one summary of these sections, keeping what matters from each.\n\nSummaries:\n${quoted(summariesText)}`,
+    },
+  ];
+}
+
+/** The final step over the part summaries, in the user's style and length. */
+export function buildFinalMessages(summariesText: string, options: ResolvedOptions): ChatMessage[] {
+  return [
+    SYSTEM,
+    {
+      role: 'user',
+      content: `Below are summaries of the consecutive sections of one document. ${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]} Cover the whole document.\n\nSection summaries:\n${quoted(summariesText)}`,
     },
   ];
 }

@@ -27,6 +27,11 @@ export function RunProgress({ status, progress, plan, device }: RunProgressProps
         <Spinner size="tiny" label={loadingLabel(progress.stage, plan !== undefined)} />
       )}
       <ProgressBar value={value} thickness="medium" aria-label="Summary progress" />
+      {plan && (
+        <Text size={200} className={styles.line} data-testid="plan-line">
+          {`${plan.paragraphs} ${plan.paragraphs === 1 ? 'paragraph' : 'paragraphs'}, ${plan.inputTokens.toLocaleString('en-US')} tokens`}
+        </Text>
+      )}
       <Text size={200} className={styles.line} data-testid="progress-line">
         {[
           part !== undefined && of
@@ -35,12 +40,15 @@ export function RunProgress({ status, progress, plan, device }: RunProgressProps
               ? `${of} ${of === 1 ? 'part' : 'parts'}`
               : undefined,
           progress.stage === 'reduce' ? 'combining' : undefined,
+          plan && plan.parts > 1 && plan.cachedParts ? `${plan.cachedParts} reused` : undefined,
           progress.tokensPerSecond !== undefined
             ? `${progress.tokensPerSecond.toFixed(1)} tokens/s`
             : undefined,
           progress.secondsLeft !== undefined
             ? `about ${formatSeconds(progress.secondsLeft)} left`
-            : undefined,
+            : plan?.estimatedSeconds !== undefined
+              ? `about ${formatSeconds(plan.estimatedSeconds)} expected`
+              : undefined,
           device ? DEVICE_LABELS[device] : undefined,
         ]
           .filter(Boolean)

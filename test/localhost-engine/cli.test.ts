@@ -7,16 +7,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import type { SummaryEvent } from '../../localhost-engine/api/schemas';
+import { Document, HeadingLevel, Packer, Paragraph as DocxParagraph } from 'docx';
 import { buildReportDocx } from './documents/docx-fixtures';
+import { coverage, licenceDocument } from '../helpers/long-document';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'localscribe.js');
+// The source, not bin/localscribe.js: the bin prefers a compiled dist/ that may be older than the source.
+const CLI = path.join(__dirname, '..', '..', 'localhost-engine', 'cli.ts');
 
 function run(
   args: string[],
   input?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', CLI, ...args], {
       env: { ...process.env, LOCALSCRIBE_HOME: mkdtempSync(path.join(os.tmpdir(), 'ls-home-')) },
     });
     let stdout = '';
@@ -65,6 +68,55 @@ describe('localscribe summarize', () => {
     expect(deltas.length).toBeGreaterThan(0);
     expect(deltas.map((d) => d.text).join('')).toBe(done.type === 'done' ? done.summary : '');
     expect(res.stderr).toMatch(/Summarizing \d+ paragraphs/);
+  });
+
+  it('plans a long .docx in parts and covers every paragraph, as the engine does', async () => {
+    const paragraphs = licenceDocument(12_000).map(
+      (p) =>
+        new DocxParagraph({
+          text: p.text,
+          heading:
+            p.style === 'Heading1'
+              ? HeadingLevel.HEADING_1
+              : p.style === 'Heading2'
+                ? HeadingLevel.HEADING_2
+                : undefined,
+        }),
+    );
+    const file = path.join(dir, 'licence.docx');
+    writeFileSync(file, await Packer.toBuffer(new Document({ sections: [{ children: paragraphs }] })));
+    const res = await run([
+      'summarize',
+      file,
+      '--model',
+      model,
+      '--device',
+      'cpu',
+      '--ndjson',
+      '--length',
+      'short',
+    ]);
+    expect(res.code).toBe(0);
+    const events = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as SummaryEvent);
+    const start = events.find((e): e is Extract<SummaryEvent, { type: 'start' }> => e.type === 'start');
+    expect(start?.plan.parts).toBeGreaterThan(1);
+    expect(start?.plan.paragraphs).toBe(paragraphs.length);
+    const sections = events.filter(
+      (e): e is Extract<SummaryEvent, { type: 'section' }> => e.type === 'section',
+    );
+    expect(sections).toHaveLength(start?.plan.parts ?? -1);
+    expect(
+      coverage(
+        sections.map((s) => s.paragraphs),
+        paragraphs.length,
+      ).every((h) => h === 1),
+    ).toBe(true);
+    expect(events[events.length - 1].type).toBe('done');
+    expect(res.stderr).toMatch(/in \d+ parts/);
+    expect(res.stderr).toMatch(/Part 1 of \d+/);
   });
 
   it('streams a .txt summary to stdout as text and reports progress on stderr', async () => {

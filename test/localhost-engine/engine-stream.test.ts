@@ -68,7 +68,12 @@ describe('engine over HTTPS on the tiny model', () => {
     expect(types[types.length - 1]).toBe('done');
     const start = events[0].event as Extract<SummaryEvent, { type: 'start' }>;
     expect(start.device).toBe('cpu');
-    expect(start.plan).toEqual({ parts: 1, paragraphs: 4, inputTokens: expect.any(Number) });
+    expect(start.plan).toMatchObject({
+      parts: 1,
+      paragraphs: 4,
+      inputTokens: expect.any(Number),
+      cachedParts: 0,
+    });
     const deltas = events.filter((e) => e.event.type === 'delta');
     expect(deltas.length).toBeGreaterThanOrEqual(5);
     // Not one burst at the end: the deltas came in several separate network reads, before the one carrying done.
