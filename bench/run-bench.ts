@@ -88,7 +88,9 @@ async function benchSize(size: ModelSize): Promise<Record<string, unknown>> {
         });
       }
     }
-    const median = (key: 'ttftMs' | 'prefillTokensPerSecond' | 'decodeTokensPerSecond' | 'totalMs'): number => {
+    const median = (
+      key: 'ttftMs' | 'prefillTokensPerSecond' | 'decodeTokensPerSecond' | 'totalMs',
+    ): number => {
       const sorted = results.map((x) => x[key]).sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)];
     };
