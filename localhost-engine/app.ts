@@ -6,11 +6,14 @@ import { existsSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import loopbackGuard from './plugins/loopback-guard';
 import { typeboxValidatorCompiler } from './plugins/typebox-validator';
 import healthRoute from './routes/health';
+import modelsRoute from './routes/models';
+import { withDownloadState, type ModelStore } from './model-store/model-store';
 import summarizeRoute from './routes/summarize';
 import { GenerationQueue } from './summarize/generation-queue';
 import type { Summarizer } from './summarize/summarizer';
@@ -27,6 +30,8 @@ export interface AppOptions {
   paneDir?: string;
   /** Icons and other static assets, served at `/assets/`. */
   assetsDir?: string;
+  /** The catalog, installed models and downloads (`/api/models`); absent: those routes are not served. */
+  modelStore?: ModelStore;
 }
 
 /** Fastify's own error codes, as the API's stable ones. */
@@ -39,16 +44,56 @@ const CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'invalid_request',
 };
 
+/** A refusal without a code of its own (e.g. @fastify/static's 403 for `..`) as its status: 403 → `forbidden`. */
+function codeForStatus(statusCode: number): string {
+  if (statusCode >= 500) return 'internal_error';
+  return (STATUS_CODES[statusCode] ?? 'error').toLowerCase().replace(/[^a-z]+/g, '_');
+}
+
+/** Why a body fastify's JSON parser refused is refused. */
+function jsonProblem(body: string): string {
+  try {
+    JSON.parse(body);
+    return 'The body has a "__proto__" or "constructor.prototype" key, which is not allowed.';
+  } catch (err) {
+    return `The body is not valid JSON: ${(err as Error).message}`;
+  }
+}
+
+/** Fastify's messages that do not say what to do. */
+const MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the request as JSON (Content-Type: application/json).',
+};
+
+/** What an API route takes in its query string when it declares nothing: nothing (a stray `?model=../x` is a 400). */
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
+
 async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
   const queue = new GenerationQueue(opts.maxWaiting ?? 2);
   instance.setValidatorCompiler(typeboxValidatorCompiler);
   // Only JSON is parsed: a cross-site "simple" POST (text/plain, form encoding) gets 415, never a body.
   instance.removeAllContentTypeParsers();
-  instance.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string' },
-    instance.getDefaultJsonParser('error', 'error'),
-  );
+  // fastify's parser (which also refuses `__proto__` and `constructor.prototype` keys), with a 400 that says
+  // what is wrong instead of fastify's one message for both cases.
+  const parseJson = instance.getDefaultJsonParser('error', 'error');
+  instance.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (err, value) => {
+      if ((err as FastifyError | null)?.code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(err, value);
+      const problem = Object.assign(new Error(jsonProblem(String(body))), {
+        statusCode: 400,
+        code: 'invalid_json',
+      });
+      done(problem, undefined);
+    });
+  });
+
+  // The API takes no input it does not declare: an /api/ route without a querystring schema refuses any query
+  // parameter instead of ignoring it (static files keep theirs: Office appends `?_host_Info=…` to the pane's URL).
+  instance.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && !route.schema?.querystring) {
+      route.schema = { ...route.schema, querystring: NO_QUERY };
+    }
+  });
 
   await instance.register(loopbackGuard, { port: opts.port });
   instance.addHook('onSend', async (_request, reply) => {
@@ -71,16 +116,26 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
     if (internal) request.log.error({ err, url: request.url }, 'request failed');
     else request.log.info({ code: err.code, statusCode, message: err.message }, 'request refused');
     const code =
-      (err.code && CODES[err.code]) ?? (err.validation ? 'invalid_request' : err.code) ?? 'internal_error';
+      (err.code && CODES[err.code]) ??
+      (err.validation ? 'invalid_request' : err.code) ??
+      codeForStatus(statusCode);
     reply.status(statusCode).send({
       statusCode,
       code: internal ? 'internal_error' : code,
       error: STATUS_CODES[statusCode] ?? 'Error',
-      message: internal ? `Internal error (request ${request.id}); see the engine log.` : err.message,
+      message: internal
+        ? `Internal error (request ${request.id}); see the engine log.`
+        : ((err.code && MESSAGES[err.code]) ?? err.message),
     });
   });
 
-  await instance.register(healthRoute, { summarizer: opts.summarizer, queue, version: opts.version });
+  await instance.register(healthRoute, {
+    // While a download runs, health says `downloading` where the summarizer alone would say `missing`.
+    summarizer: opts.modelStore ? withDownloadState(opts.summarizer, opts.modelStore) : opts.summarizer,
+    queue,
+    version: opts.version,
+  });
+  if (opts.modelStore) await instance.register(modelsRoute, { store: opts.modelStore });
   await instance.register(summarizeRoute, {
     summarizer: opts.summarizer,
     queue,

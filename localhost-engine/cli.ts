@@ -4,20 +4,28 @@
 import { parseArgs } from 'node:util';
 import type { SummaryEvent } from './api/schemas';
 import { ConfigError, resolveConfig, type Flags } from './config';
+import type { ModelFlags } from './model-store/settings';
 import { DocumentReadError, readDocumentFile } from './documents/read-document-file';
 import { closeOnSignals, startEngine } from './server';
 import { hasText } from './summarize/summarizer';
 import { WorkerSummarizer } from './summarize/worker-summarizer';
 import { MODEL_MISSING_MESSAGE } from './routes/summarize';
+import { CatalogError } from './model-store/catalog';
+import { MODELS_USAGE, modelsCommand, ModelsUsageError } from './model-store/models-command';
 
 const USAGE = `Usage:
   localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--config FILE] [--cert F --key F]
   localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
                         [--model DIR] [--device D] [--ndjson]
+${MODELS_USAGE}
 
 FILE may be .txt, .md or .docx; "-" reads plain text from standard input. The summary streams to stdout and
 progress to stderr; --ndjson prints the engine API's event stream instead.
-Environment: LOCALSCRIBE_PORT, LOCALSCRIBE_MODEL, LOCALSCRIBE_DEVICE, LOCALSCRIBE_CONFIG, LOCALSCRIBE_HOME.`;
+Models are downloaded from the hub (--hub-url, LOCALSCRIBE_HUB_URL; default https://huggingface.co) into the
+models folder (--models-dir, LOCALSCRIBE_MODELS_DIR), with resume and checksum verification; serve takes the same
+flags and offers the download in the pane.
+Environment: LOCALSCRIBE_PORT, LOCALSCRIBE_MODEL, LOCALSCRIBE_DEVICE, LOCALSCRIBE_CONFIG, LOCALSCRIBE_HOME,
+LOCALSCRIBE_HUB_URL, LOCALSCRIBE_MODELS_DIR, LOCALSCRIBE_CATALOG.`;
 
 const STYLES = ['key-points', 'paragraph', 'sections', 'executive'] as const;
 const LENGTHS = ['short', 'medium', 'long'] as const;
@@ -47,6 +55,10 @@ function parse(argv: string[]) {
         style: { type: 'string' },
         length: { type: 'string' },
         ndjson: { type: 'boolean' },
+        'hub-url': { type: 'string' },
+        'models-dir': { type: 'string' },
+        catalog: { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -55,12 +67,12 @@ function parse(argv: string[]) {
   }
 }
 
-async function serve(flags: Flags): Promise<number> {
+async function serve(flags: Flags, models: ModelFlags = {}): Promise<number> {
   const config = resolveConfig(flags);
-  const engine = await startEngine(config);
+  const engine = await startEngine(config, { models });
   closeOnSignals(engine);
   engine.app.log.info(
-    `LocalScribe engine on ${engine.url} (model folder ${config.modelDir}, device ${config.device})`,
+    `LocalScribe engine on ${engine.url} (model folder ${engine.modelDir}, device ${config.device})`,
   );
   return new Promise<number>(() => undefined); // runs until a signal closes it
 }
@@ -157,24 +169,33 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       return values.help ? 0 : 2;
     }
     if (command === 'serve') {
-      return await serve({
-        port: values.port,
-        host: values.host,
-        model: values.model,
-        device: values.device,
-        config: values.config,
-        cert: values.cert,
-        key: values.key,
-      });
+      return await serve(
+        {
+          port: values.port,
+          host: values.host,
+          model: values.model,
+          device: values.device,
+          config: values.config,
+          cert: values.cert,
+          key: values.key,
+        },
+        {
+          hubUrl: values['hub-url'],
+          modelsDir: values['models-dir'],
+          catalog: values.catalog,
+          config: values.config,
+        },
+      );
     }
+    if (command === 'models') return await modelsCommand(rest, values, io);
     if (command === 'summarize') return await summarize(rest[0], values, io);
     throw new UsageError(`Unknown command "${command}".`);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ModelsUsageError) {
       io.stderr.write(`${err.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof DocumentReadError) {
+    if (err instanceof ConfigError || err instanceof DocumentReadError || err instanceof CatalogError) {
       io.stderr.write(`${err.message}\n`);
       return 1;
     }

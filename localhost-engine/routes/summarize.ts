@@ -12,7 +12,7 @@ export interface SummarizeRouteOptions {
 
 /** What to tell a user with no model; the model issue adds a download button, the CLI can already point at one. */
 export const MODEL_MISSING_MESSAGE =
-  "No model is installed. Put a Phi-3-mini ONNX folder in the engine's model folder, or start the engine with --model DIR (or LOCALSCRIBE_MODEL) pointing at one.";
+  'No model is installed. Click Download in the LocalScribe pane or run `localscribe models download`; or start the engine with --model DIR (or LOCALSCRIBE_MODEL) pointing at a Phi-3-mini ONNX folder you already have.';
 
 function fail(statusCode: number, code: string, message: string): Error {
   return Object.assign(new Error(message), { statusCode, code });

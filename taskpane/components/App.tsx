@@ -18,6 +18,7 @@ import { insertResult } from '../insert-result';
 import { isCommentOutput, type Settings } from '../settings';
 import { useEngineHealth, type HealthIntervals } from '../hooks/useEngineHealth';
 import { useErrorReporter } from '../hooks/useErrorReporter';
+import { useModelDownload } from '../hooks/useModelDownload';
 import { useSettings } from '../hooks/useSettings';
 import { useSummaryRun, type RunResult } from '../hooks/useSummaryRun';
 import type { WordPort } from '../word-port';
@@ -72,6 +73,13 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
   const { settings, update } = useSettings(search);
   const engine = useEngineHealth({ fetch, intervals: healthIntervals });
   const run = useSummaryRun({ fetch });
+  // The model download: offered when health says `missing`, rejoined when it says `downloading`; its `done`
+  // refreshes health at once, so the card goes on to loading → ready without waiting for the next poll.
+  const download = useModelDownload({
+    fetch,
+    modelState: engine.connection === 'connected' ? engine.health?.model.state : undefined,
+    refreshHealth: engine.refresh,
+  });
   const reporter = useErrorReporter();
   const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -170,17 +178,24 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
     }
   }, [port, reporter]);
 
+  const modelDownloading =
+    download.status === 'starting' ||
+    download.status === 'downloading' ||
+    download.status === 'cancelling' ||
+    (engine.health?.model.state === 'downloading' && !download.cancelled);
   const blockedReason =
     engine.connection === 'down'
       ? 'Start the engine first.'
-      : engine.health?.model.state === 'missing'
-        ? 'Install a model first.'
-        : undefined;
+      : modelDownloading
+        ? 'The model is downloading; Summarize works once it is installed.'
+        : engine.health?.model.state === 'missing' || engine.health?.model.state === 'downloading'
+          ? 'Install a model first.'
+          : undefined;
   const commentsBlocked = isCommentOutput(settings.output) && !supportsComments;
 
   return (
     <main className={styles.pane} aria-label="LocalScribe">
-      <EngineStatus engine={engine} />
+      <EngineStatus engine={engine} download={download} />
       <OptionsForm
         settings={settings}
         onChange={update}

@@ -4,3 +4,10 @@ export type { FetchLike, ClientOptions } from './http';
 export { parseNdjson } from './parse-ndjson';
 export { summarize, type SummarizeOptions, type StreamEvent } from './summarize';
 export { getHealth, type HealthOptions } from './health';
+export {
+  listModels,
+  downloadModel,
+  cancelModelDownload,
+  type DownloadEvent,
+  type ModelsOptions,
+} from './models';

@@ -339,11 +339,14 @@ describe('App', () => {
     expect(summarizeButton().getAttribute('aria-disabled')).not.toBe('true');
   });
 
-  it('model missing: guidance with the download command', async () => {
+  it('model missing: a Download button for the default model, with the command as an alternative', async () => {
     renderPane(fakeEngine([], health({ state: 'missing', device: null })));
     expect(await screen.findByText('No model installed')).toBeTruthy();
     expect(screen.getByText('localscribe models download')).toBeTruthy();
-    expect(screen.getByRole('button', { name: 'Download' })).toHaveProperty('disabled', true);
+    const download = await screen.findByRole('button', {
+      name: /^Download Phi-3-mini-4k-instruct \(2\.7\d GB\)$/,
+    });
+    expect(download).toHaveProperty('disabled', false);
     expect(screen.getByText('Install a model first.')).toBeTruthy();
   });
 
