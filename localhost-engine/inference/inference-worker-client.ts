@@ -14,6 +14,7 @@ import {
   type DeviceOption,
   type FromWorker,
   type GenerationUsage,
+  type LoadRequest,
   type ToWorker,
 } from './worker-protocol';
 
@@ -23,6 +24,11 @@ export interface WorkerClientOptions {
   intraOpThreads?: number;
   /** Called with every device change (fallbacks included), for logs. */
   onDeviceFallback?: (from: Device, to: Device, reason: string) => void;
+  /**
+   * Fault injection for tests (there is no GPU on CI): the worker pretends its session runs on `device` and the
+   * first `run` throws `message`, as a GPU that reports "device removed" at run time does.
+   */
+  injectRunFailure?: LoadRequest['injectRunFailure'];
 }
 
 export interface GenerationCallbacks {
@@ -132,6 +138,7 @@ export class InferenceWorkerClient {
         device: this.options.device,
         control: this.control,
         intraOpThreads: this.options.intraOpThreads,
+        injectRunFailure: this.options.injectRunFailure,
       } satisfies ToWorker);
     });
     if (loaded.type === 'loaded') {

@@ -49,6 +49,7 @@ async function load(req: LoadRequest): Promise<void> {
   ]);
   for (const f of created.failures)
     post({ type: 'device-fallback', from: f.device, to: created.device, reason: f.reason });
+  if (req.injectRunFailure) injectRunFailure(created, req.injectRunFailure);
   const sig = readDecoderSignature(created.session, {
     kvHeads: folder.kvHeads ?? undefined,
     headSize: folder.headSize ?? undefined,
@@ -70,6 +71,25 @@ async function load(req: LoadRequest): Promise<void> {
     device: created.device,
     loadMs: performance.now() - started,
   });
+}
+
+/**
+ * Fault injection for tests (no GPU here): the session claims `fault.device`, and its first `run` rejects with
+ * `fault.message` before running, so the fallback to the CPU below is exercised end to end.
+ */
+function injectRunFailure(
+  created: { session: InferenceSession; device: Device },
+  fault: { device: Device; message: string },
+): void {
+  const session = created.session;
+  const run = session.run.bind(session);
+  let failed = false;
+  session.run = ((...args: Parameters<typeof run>) => {
+    if (failed) return run(...args);
+    failed = true;
+    return Promise.reject(new Error(fault.message));
+  }) as typeof session.run;
+  created.device = fault.device;
 }
 
 /** Replaces a failing GPU session with a CPU one; the caller retries the generation. */

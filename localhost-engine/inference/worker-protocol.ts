@@ -19,6 +19,8 @@ export interface LoadRequest {
   device: DeviceOption;
   control: SharedArrayBuffer;
   intraOpThreads?: number;
+  /** Tests only: report the session as running on `device` and make its first `run` throw `message`. */
+  injectRunFailure?: { device: Device; message: string };
 }
 
 export interface GenerateRequest {

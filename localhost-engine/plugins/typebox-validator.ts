@@ -24,10 +24,25 @@ function pickBranch(schema: TSchema, data: unknown): TSchema {
   return schema;
 }
 
+/** The properties that tell the object branches of a union apart, for "expected one of" messages. */
+function distinguishingKeys(schema: TSchema): string[] {
+  const branches = ((schema.anyOf ?? []) as TSchema[]).filter(isObjectSchema);
+  return branches.flatMap((branch) =>
+    Object.keys(branch.properties).filter((k) =>
+      branches.every((other) => other === branch || !(k in other.properties)),
+    ),
+  );
+}
+
 function describe(check: TypeCheck<TSchema>, data: unknown, part: string): string {
   const first = check.Errors(data).First();
   if (!first) return `${part} is invalid`;
   const where = `${part}${first.path}`;
+  // TypeBox says only "Expected union value" when no branch fits (`{}`, an array, a string): say what would.
+  const keys = first.schema[Kind] === 'Union' ? distinguishingKeys(first.schema) : [];
+  if (keys.length > 0) {
+    return `${where}: expected a JSON object with ${keys.map((k) => `"${k}"`).join(' or ')}`;
+  }
   return `${where}: ${first.message}`;
 }
 

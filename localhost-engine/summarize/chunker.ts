@@ -73,26 +73,50 @@ function estimate(units: Unit[]): number {
   return units.reduce((n, u) => n + u.tokens + JOINT, 0);
 }
 
+/**
+ * The longest token of the Phi-3 vocabulary is 16 characters, so a text of more than 16 × n characters has more
+ * than n tokens: over-long text is recognised without encoding it whole, which for BPE on one huge word costs
+ * far more than encoding the same text in pieces.
+ */
+export const MAX_CHARS_PER_TOKEN = 16;
+
+/** Cuts `text` into windows of about `size` characters, at whitespace where there is some near the cut. */
+function windows(text: string, size: number): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (text.length - start > size) {
+    let end = start + size;
+    const space = text.lastIndexOf(' ', end);
+    if (space > start + size / 2) end = space + 1;
+    out.push(text.slice(start, end));
+    start = end;
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
 /** Splits one over-long paragraph into pieces that fit, at sentence boundaries where possible. */
 function splitParagraph(unit: Unit, budget: number, counter: TokenCounter): Unit[] {
   const pieces: Array<{ text: string; tokens: number }> = [];
   for (const sentence of sentences(unit.text)) {
-    const tokens = counter.count(sentence);
-    if (tokens <= budget) pieces.push({ text: sentence, tokens });
-    // Re-encoding a cut piece can cost a token or two more (the tokenizer's leading-space prefix): cut short.
-    else
-      for (const cut of counter.cut(sentence, budget - 8))
-        pieces.push({ text: cut, tokens: counter.count(cut) });
+    // A sentence without end (a table dump, a run-on paragraph) is encoded window by window, never whole.
+    for (const piece of windows(sentence, budget * 4)) {
+      const tokens = counter.count(piece);
+      if (tokens <= budget) pieces.push({ text: piece, tokens });
+      // Re-encoding a cut piece can cost a token or two more (the tokenizer's leading-space prefix): cut short.
+      else
+        for (const cut of counter.cut(piece, budget - 8))
+          pieces.push({ text: cut, tokens: counter.count(cut) });
+    }
   }
   const out: Unit[] = [];
   const emit = (group: Array<{ text: string; tokens: number }>): void => {
-    const text = group.map((p) => p.text).join('');
-    const tokens = counter.count(text);
-    if (tokens > budget && group.length > 1) {
-      const half = Math.ceil(group.length / 2);
-      emit(group.slice(0, half));
-      emit(group.slice(half));
-    } else out.push({ ...unit, text, tokens });
+    // The same bound as `pack`: the pieces' own counts plus two per joint (here joints are mid-line).
+    out.push({
+      ...unit,
+      text: group.map((p) => p.text).join(''),
+      tokens: group.reduce((n, p) => n + p.tokens + JOINT, 0),
+    });
   };
   for (const group of pack(pieces, budget)) emit(group);
   return out;
@@ -161,7 +185,11 @@ export function planParts(paragraphs: readonly Paragraph[], counter: TokenCounte
     const text = renderParagraph(p);
     if (level !== null && p.text.trim()) title = p.text.trim();
     if (!text) return;
-    units.push({ first: i, last: i, title, text, tokens: counter.count(text), level });
+    const tokens =
+      text.length > budget * MAX_CHARS_PER_TOKEN
+        ? Math.ceil(text.length / MAX_CHARS_PER_TOKEN)
+        : counter.count(text);
+    units.push({ first: i, last: i, title, text, tokens, level });
   });
   const parts: Part[] = partition(units, budget, counter, 1).map((group, k) => ({
     index: k + 1,

@@ -32,7 +32,7 @@ export function requestParagraphs(body: SummarizeBody): Paragraph[] {
   return 'document' in body ? body.document.paragraphs : paragraphsFromText(body.text);
 }
 
-/** True when the paragraphs hold any visible text. */
+/** True when the paragraphs hold any visible text (not only spaces, control or format characters). */
 export function hasText(paragraphs: readonly Paragraph[]): boolean {
-  return paragraphs.some((p) => /[^\s\u200b-\u200d\ufeff]/u.test(p.text));
+  return paragraphs.some((p) => /[^\s\p{Cc}\p{Cf}]/u.test(p.text));
 }

@@ -15,7 +15,7 @@ import {
 } from '../inference/inference-worker-client';
 import type { DecodeSettings } from '../inference/token-loop';
 import { userDataDir } from '../paths';
-import type { Part } from './chunker';
+import { MAX_CHARS_PER_TOKEN, type Part } from './chunker';
 import {
   buildCombineMessages,
   buildFinalMessages,
@@ -164,10 +164,13 @@ export class WorkerSummarizer implements Summarizer {
         `The model's context (${context} tokens) is too small to summarize in parts.`,
       );
     }
-    const [asWhole, inParts] = await worker.plan(paragraphs, [
-      context - wholeOverhead - finalMax - MARGIN,
-      budget,
-    ]);
+    const wholeBudget = context - wholeOverhead - finalMax - MARGIN;
+    // More characters than 16 per token of room cannot fit one prompt: skip planning for that case.
+    const chars = paragraphs.reduce((n, p) => n + p.text.length + 1, 0);
+    const [asWhole, inParts] =
+      chars > wholeBudget * MAX_CHARS_PER_TOKEN
+        ? [[], (await worker.plan(paragraphs, [budget]))[0]]
+        : await worker.plan(paragraphs, [wholeBudget, budget]);
     // One prompt when the document fits with room for the whole answer, or with room for at least a part-sized
     // answer when splitting would not split anything: the summary then streams as the final text at once.
     const room = inParts.length === 1 ? context - wholeOverhead - inParts[0].tokens - MARGIN : 0;

@@ -1,0 +1,127 @@
+/**
+ * Faults inside the engine, on the generated tiny model: inference workers that die mid-generation, twice in a
+ * row, and a GPU that fails at run time.
+ */
+import { Writable } from 'node:stream';
+import { ensureGeneratedModel } from '../../models/ensure-generated-model';
+import type { SummaryEvent } from '../../localhost-engine/api/schemas';
+import {
+  WorkerSummarizer,
+  type WorkerSummarizerOptions,
+} from '../../localhost-engine/summarize/worker-summarizer';
+import { collect, request, startTestEngine, summarizeStream, type TestEngine } from '../helpers/test-engine';
+
+const REQUEST = {
+  text: 'The board met on Tuesday.\n\nRevenue grew by twelve percent while costs stayed flat.',
+  options: { length: 'long' },
+};
+
+function summarizer(engine: TestEngine): WorkerSummarizer {
+  if (!(engine.summarizer instanceof WorkerSummarizer)) throw new Error('expected the real summarizer');
+  return engine.summarizer;
+}
+
+/** Runs a long summary and kills the worker after its second delta; returns the events. */
+async function crashMidGeneration(engine: TestEngine): Promise<SummaryEvent[]> {
+  const worker = summarizer(engine).worker;
+  const stream = await summarizeStream(engine, REQUEST);
+  expect(stream.status).toBe(200);
+  const events: SummaryEvent[] = [];
+  let deltas = 0;
+  for await (const e of stream.events) {
+    events.push(e.event);
+    if (e.event.type === 'delta' && ++deltas === 2) worker.crashWorkerForTest();
+  }
+  return events;
+}
+
+describe('inference workers that die', () => {
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await startTestEngine(await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' }));
+    await summarizer(engine).warmUp();
+  });
+  afterAll(async () => engine.close());
+
+  it('survives two crashes in a row: two error events, two new workers, then a complete summary', async () => {
+    const worker = summarizer(engine).worker;
+    const startsBefore = worker.workerStarts;
+    for (let crash = 1; crash <= 2; crash++) {
+      const events = await crashMidGeneration(engine);
+      // After the first crash the worker is reloading: `progress` (load) comes before `start`.
+      expect(events.some((e) => e.type === 'start')).toBe(true);
+      expect(events[events.length - 1]).toMatchObject({ type: 'error', code: 'worker_crashed' });
+      expect(events.some((e) => e.type === 'done')).toBe(false);
+    }
+    const again = (await collect(await summarizeStream(engine, REQUEST))).map((e) => e.event);
+    expect(again[again.length - 1].type).toBe('done');
+    expect(worker.workerStarts).toBe(startsBefore + 2);
+    const health = JSON.parse((await request(engine, { path: '/api/health' })).body);
+    expect(health.model).toMatchObject({ state: 'ready', device: 'cpu', error: null });
+    expect(health.queue).toEqual({ running: 0, waiting: 0 });
+  });
+});
+
+/*
+ * ─── NEEDS THE FAULT-INJECTION SEAM in localhost-engine/inference/* (see the hardening report) ───
+ * `injectRunFailure` on the worker client's options, forwarded in the LoadRequest: the worker reports the session
+ * as running on `device` and makes its first `session.run` throw `message`, as an integrated GPU that reports
+ * "device removed" on a long prompt does. Until the seam is applied this test FAILS (health says `cpu` before the
+ * run): it must not be skipped, since the fallback is a product promise. The options are built in a variable so
+ * that this file type-checks with or without the seam.
+ */
+describe('a GPU that fails at run time [needs the injectRunFailure seam]', () => {
+  const fallbacks: Array<{ from: string; to: string; reason: string }> = [];
+  const logLines: string[] = [];
+  let engine: TestEngine;
+
+  beforeAll(async () => {
+    const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    const options = {
+      modelDir,
+      device: 'cpu' as const,
+      injectRunFailure: { device: 'webgpu' as const, message: 'device removed (DXGI_ERROR_DEVICE_REMOVED)' },
+      onDeviceFallback: (from: string, to: string, reason: string) => {
+        fallbacks.push({ from, to, reason });
+        logLines.push(`device ${from} failed; using ${to}`);
+      },
+    };
+    const withSeam: WorkerSummarizerOptions = options;
+    engine = await startTestEngine(modelDir, {
+      summarizer: new WorkerSummarizer(withSeam),
+      logger: {
+        level: 'warn',
+        stream: new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) }),
+      },
+    });
+    await summarizer(engine).warmUp();
+  });
+  afterAll(async () => engine.close());
+
+  it('reports the (pretended) GPU before the first run', async () => {
+    const health = JSON.parse((await request(engine, { path: '/api/health' })).body);
+    expect(health.model).toMatchObject({ state: 'ready', device: 'webgpu' });
+  });
+
+  it('falls back to the CPU, completes the summary without repeating text, and says which device runs', async () => {
+    const events = (await collect(await summarizeStream(engine, REQUEST))).map((e) => e.event);
+    const last = events[events.length - 1];
+    if (last.type !== 'done') throw new Error(`expected done, got ${JSON.stringify(last)}`);
+    // The retry on the CPU regenerates silently: the deltas still add up to the summary, once.
+    const deltas = events.flatMap((e) => (e.type === 'delta' ? [e.text] : []));
+    expect(deltas.join('')).toBe(last.summary);
+    expect(fallbacks).toEqual([
+      { from: 'webgpu', to: 'cpu', reason: expect.stringMatching(/device removed/) },
+    ]);
+    const health = JSON.parse((await request(engine, { path: '/api/health' })).body);
+    expect(health.model).toMatchObject({ state: 'ready', device: 'cpu', error: null });
+    expect(logLines.join('\n')).toMatch(/device webgpu failed; using cpu/);
+  });
+
+  it('runs the next request on the CPU from the start, without another fallback', async () => {
+    const events = (await collect(await summarizeStream(engine, REQUEST))).map((e) => e.event);
+    expect(events.find((e) => e.type === 'start')).toMatchObject({ device: 'cpu' });
+    expect(events[events.length - 1].type).toBe('done');
+    expect(fallbacks).toHaveLength(1);
+  });
+});
