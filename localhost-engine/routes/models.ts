@@ -8,7 +8,7 @@
  *   latest `progress` are replayed), and `GET /api/models` / `/api/health` show it meanwhile.
  * - `DELETE /api/models/:id/download`: cancels it (the bytes so far are kept; the next download resumes).
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
   CancelDownloadResponse,
@@ -17,35 +17,16 @@ import {
   type ModelDownloadEvent,
 } from '../api/schemas';
 import { StoreError, type ModelStore } from '../model-store/model-store';
+import { httpError, requireJson, startNdjson } from './ndjson-response';
 
 export interface ModelsRouteOptions {
   store: ModelStore;
 }
 
-function fail(statusCode: number, code: string, message: string): Error {
-  return Object.assign(new Error(message), { statusCode, code });
-}
-
-async function writeLine(reply: FastifyReply, event: ModelDownloadEvent): Promise<void> {
-  const res = reply.raw;
-  if (res.destroyed || res.writableEnded) return;
-  if (!res.write(`${JSON.stringify(event)}\n`)) {
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
-  }
-}
-
 export default async function modelsRoute(app: FastifyInstance, opts: ModelsRouteOptions): Promise<void> {
   const { store } = opts;
   const asHttp = (err: unknown): unknown =>
-    err instanceof StoreError ? fail(err.statusCode, err.code, err.message) : err;
+    err instanceof StoreError ? httpError(err.statusCode, err.code, err.message) : err;
 
   app.get('/api/models', { schema: { response: { 200: ModelsResponse } } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -56,16 +37,7 @@ export default async function modelsRoute(app: FastifyInstance, opts: ModelsRout
     '/api/models/:id/download',
     {
       schema: { params: ModelIdParams, body: Type.Object({}, { additionalProperties: false }) },
-      preValidation: async (request) => {
-        const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-        if (type !== 'application/json') {
-          throw fail(
-            415,
-            'unsupported_media_type',
-            'Send the request as JSON (Content-Type: application/json, body {}).',
-          );
-        }
-      },
+      preValidation: requireJson,
     },
     async (request, reply) => {
       let download;
@@ -74,20 +46,14 @@ export default async function modelsRoute(app: FastifyInstance, opts: ModelsRout
       } catch (err) {
         throw asHttp(err);
       }
-      reply.hijack();
+      const out = startNdjson<ModelDownloadEvent>(reply);
       const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'application/x-ndjson; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-      });
-      res.flushHeaders();
       // Events are written in order through one queue, so a slow client never reorders or drops them.
       let chain = Promise.resolve();
       await new Promise<void>((resolve) => {
         let ended = false;
         const unsubscribe = download.subscribe((event) => {
-          chain = chain.then(() => writeLine(reply, event));
+          chain = chain.then(() => out.write(event));
           if (event.type === 'done' || event.type === 'error') {
             ended = true;
             chain.then(resolve, resolve);
@@ -100,7 +66,7 @@ export default async function modelsRoute(app: FastifyInstance, opts: ModelsRout
         });
       });
       await chain;
-      if (!res.destroyed) res.end();
+      out.end();
     },
   );
 
@@ -109,7 +75,7 @@ export default async function modelsRoute(app: FastifyInstance, opts: ModelsRout
     { schema: { params: ModelIdParams, response: { 200: CancelDownloadResponse } } },
     async (request) => {
       const { id } = request.params;
-      if (!store.cancel(id)) throw fail(404, 'not_downloading', `${id} is not being downloaded.`);
+      if (!store.cancel(id)) throw httpError(404, 'not_downloading', `${id} is not being downloaded.`);
       return { model: id, cancelled: true as const };
     },
   );

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { SummarizeBody, type SummaryEvent } from '../api/schemas';
 import { QueueFullError, type GenerationQueue } from '../summarize/generation-queue';
 import { hasText, requestParagraphs, type Summarizer } from '../summarize/summarizer';
+import { httpError, requireJson, startNdjson } from './ndjson-response';
 
 export interface SummarizeRouteOptions {
   summarizer: Summarizer;
@@ -14,26 +15,6 @@ export interface SummarizeRouteOptions {
 export const MODEL_MISSING_MESSAGE =
   'No model is installed. Click Download in the LocalScribe pane or run `localscribe models download`; or start the engine with --model DIR (or LOCALSCRIBE_MODEL) pointing at a Phi-3-mini ONNX folder you already have.';
 
-function fail(statusCode: number, code: string, message: string): Error {
-  return Object.assign(new Error(message), { statusCode, code });
-}
-
-async function writeLine(reply: FastifyReply, event: SummaryEvent): Promise<void> {
-  const res = reply.raw;
-  if (res.destroyed) return;
-  if (!res.write(`${JSON.stringify(event)}\n`)) {
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
-  }
-}
-
 /** `POST /api/summarize`: admission checks answer with a status code; after that everything is NDJSON. */
 export default async function summarizeRoute(
   app: FastifyInstance,
@@ -43,25 +24,20 @@ export default async function summarizeRoute(
     '/api/summarize',
     {
       schema: { body: SummarizeBody },
-      preValidation: async (request) => {
-        const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-        if (type !== 'application/json') {
-          throw fail(
-            415,
-            'unsupported_media_type',
-            'Send the request as JSON (Content-Type: application/json).',
-          );
-        }
-      },
+      preValidation: requireJson,
     },
     async (request, reply) => {
       const health = opts.summarizer.health();
-      if (health.state === 'missing') throw fail(503, 'model_missing', MODEL_MISSING_MESSAGE);
+      if (health.state === 'missing') throw httpError(503, 'model_missing', MODEL_MISSING_MESSAGE);
       if (health.state === 'error') {
-        throw fail(503, 'model_error', `The model could not be loaded: ${health.error ?? 'unknown error'}`);
+        throw httpError(
+          503,
+          'model_error',
+          `The model could not be loaded: ${health.error ?? 'unknown error'}`,
+        );
       }
       if (!hasText(requestParagraphs(request.body))) {
-        throw fail(
+        throw httpError(
           400,
           'empty_document',
           'There is no text to summarize: the document or selection is empty.',
@@ -73,19 +49,13 @@ export default async function summarizeRoute(
       } catch (err) {
         if (err instanceof QueueFullError) {
           reply.header('retry-after', String(err.retryAfterSeconds));
-          throw fail(429, 'queue_full', err.message);
+          throw httpError(429, 'queue_full', err.message);
         }
         throw err;
       }
 
-      reply.hijack();
+      const out = startNdjson<SummaryEvent>(reply);
       const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'application/x-ndjson; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-      });
-      res.flushHeaders();
       const controller = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) controller.abort(new Error('client disconnected'));
@@ -102,12 +72,11 @@ export default async function summarizeRoute(
           { requestId: request.id, body: request.body },
           controller.signal,
         )) {
-          await writeLine(reply, event);
+          await out.write(event);
           if (event.type === 'done' || event.type === 'error') ended = true;
         }
         if (!ended && !res.destroyed) {
-          await writeLine(
-            reply,
+          await out.write(
             timedOut
               ? {
                   type: 'error',
@@ -120,13 +89,13 @@ export default async function summarizeRoute(
       } catch (err) {
         if (!controller.signal.aborted) {
           request.log.error({ err }, 'summarize stream failed');
-          await writeLine(reply, {
+          await out.write({
             type: 'error',
             code: 'internal_error',
             message: `Internal error (request ${request.id}); see the engine log.`,
           });
         } else if (timedOut) {
-          await writeLine(reply, {
+          await out.write({
             type: 'error',
             code: 'timeout',
             message: 'The summary waited too long in the queue and was stopped.',
@@ -135,7 +104,7 @@ export default async function summarizeRoute(
       } finally {
         clearTimeout(timer);
         ticket.leave();
-        if (!res.destroyed) res.end();
+        out.end();
       }
     },
   );
