@@ -54,6 +54,8 @@ async function load(req: LoadRequest): Promise<void> {
     kvHeads: folder.kvHeads ?? undefined,
     headSize: folder.headSize ?? undefined,
   });
+  // The in-place cache needs the CPU provider's memory; a GPU provider keeps its own cache on the device.
+  sig.sharedKvCache = folder.sharedKvCache && created.device === 'cpu';
   loaded = {
     folder,
     session: created.session,
@@ -99,6 +101,7 @@ async function fallBackToCpu(model: Loaded, reason: string): Promise<void> {
   await model.session.release().catch(() => undefined);
   model.session = cpu.session;
   model.device = 'cpu';
+  model.sig.sharedKvCache = model.folder.sharedKvCache;
   post({ type: 'device-fallback', from, to: 'cpu', reason });
 }
 

@@ -15,6 +15,7 @@ const VOCAB = 16;
 /** A session whose next argmax is `script[step]`; it records every feed. */
 function scriptedSession(script: number[], withLogitsToKeep = true) {
   const feeds: Array<Record<string, ort.Tensor>> = [];
+  const fetchesSeen: Array<Record<string, ort.Tensor | null>> = [];
   const inputNames = [
     'input_ids',
     'attention_mask',
@@ -29,8 +30,9 @@ function scriptedSession(script: number[], withLogitsToKeep = true) {
     inputMetadata: [
       { name: 'past_key_values.0.key', isTensor: true, type: 'float32', shape: ['batch', 2, 'past', 4] },
     ],
-    async run(f: Record<string, ort.Tensor>) {
+    async run(f: Record<string, ort.Tensor>, fetches?: Record<string, ort.Tensor | null>) {
       feeds.push(f);
+      if (fetches) fetchesSeen.push(fetches);
       const target = script[Math.min(feeds.length - 1, script.length - 1)];
       const rows = f.input_ids.dims[1];
       const logits = new Float32Array(rows * VOCAB);
@@ -45,7 +47,7 @@ function scriptedSession(script: number[], withLogitsToKeep = true) {
       };
     },
   };
-  return { session: session as unknown as InferenceSession, feeds };
+  return { session: session as unknown as InferenceSession, feeds, fetchesSeen };
 }
 
 const settings = (over: Partial<DecodeSettings> = {}): DecodeSettings => ({
@@ -121,6 +123,26 @@ describe('greedyLoop', () => {
     expect(Array.from(feeds[2].position_ids.data as BigInt64Array)).toEqual([4n]);
   });
 
+  it('in shared-cache mode, passes one buffer per layer as both past and present, sized for the whole run', async () => {
+    const { session, feeds, fetchesSeen } = scriptedSession([3, 4, 15]);
+    const sig = { ...readDecoderSignature(session), sharedKvCache: true };
+    const result = await greedyLoop(session, sig, [1, 2], settings({ maxNewTokens: 5 }), {
+      shouldStop: () => false,
+      onToken: () => undefined,
+    });
+    expect(result.tokens).toEqual([3, 4]);
+    expect(fetchesSeen).toHaveLength(3);
+    const buffer = feeds[0]['past_key_values.0.key'];
+    expect(buffer.dims).toEqual([1, 2, 2 + 5 + 1, 4]);
+    for (let step = 0; step < 3; step++) {
+      expect(feeds[step]['past_key_values.0.key']).toBe(buffer);
+      expect(fetchesSeen[step]['present.0.key']).toBe(buffer);
+      expect(fetchesSeen[step].logits).toBeNull();
+    }
+    // The mask still says how much of the buffer is real.
+    expect(feeds[2].attention_mask.dims).toEqual([1, 4]);
+  });
+
   it('bans a repeated 2-gram so the runner-up wins', async () => {
     // The script wants 3 after 2 again; with 2-grams banned the loop must pick the runner-up (4).
     const { session } = scriptedSession([2, 3, 2, 3, 15]);
@@ -135,5 +157,22 @@ describe('greedyLoop', () => {
       },
     );
     expect(result.tokens.slice(0, 4)).toEqual([2, 3, 2, 4]);
+  });
+});
+
+describe('inspectModelFolder and the shared cache', () => {
+  it('uses the in-place cache for GroupQueryAttention graphs and copies for the others', async () => {
+    const { inspectModelFolder } = await import('../../../localhost-engine/inference/model-folder');
+    const { ensureGeneratedModel } = await import('../../../models/ensure-generated-model');
+    const path = await import('node:path');
+    expect(
+      (await inspectModelFolder(await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' })))
+        .sharedKvCache,
+    ).toBe(true);
+    expect(
+      (await inspectModelFolder(await ensureGeneratedModel({ size: 'tiny', layout: 'genai' }))).sharedKvCache,
+    ).toBe(true);
+    const fixture = path.join(__dirname, '../../fixtures/genai-tiny-llama-fp16');
+    expect((await inspectModelFolder(fixture)).sharedKvCache).toBe(false);
   });
 });
