@@ -63,11 +63,57 @@ Raw numbers: \`bench/results/pane-stream.json\`.
 `;
 }
 
+function longSection(r: Record<string, unknown>): string {
+  const rows = r.rows as Row[];
+  return `## Long documents (\`npm run bench:long\`)
+
+${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} on the CPU, length "${r.length}", an empty part cache.
+Documents are Debian's GPL text repeated under numbered headings. "First text" is the time from the request to
+the first streamed \`delta\` (the first part's summary); the prefill share is prefill time over prefill + decode
+time, summed over every generation of the run (parts, combine steps, final summary).
+
+| words | parts | prompt tokens (all steps) | output tokens | first text s | total s | prefill share | prefill tok/s | decode tok/s |
+|---|---|---|---|---|---|---|---|---|
+${rows
+  .map(
+    (x) =>
+      `| ${x.words} | ${x.parts} | ${x.inputTokens} | ${x.outputTokens} | ${x.firstTextS} | ${x.totalS} | ${x.prefillShare} | ${x.prefillTokensPerSecond} | ${x.decodeTokensPerSecond} |`,
+  )
+  .join('\n')}
+
+Raw numbers: \`bench/results/long-document.json\`.
+`;
+}
+
+function kvSection(r: Record<string, unknown>): string {
+  const copies = r.copies as Row;
+  const shared = r.shared as Row;
+  return `## KV cache: copies vs one shared buffer (\`npm run bench:kv\`)
+
+${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size}, ${r.promptLength}-token prompt, ${r.steps} greedy steps, both
+modes in one process on the same session.
+
+| mode | prefill ms | decode tok/s |
+|---|---|---|
+| present fed back as past (copies every step) | ${copies.prefillMs} | ${copies.decodeTokensPerSecond} |
+| one buffer per layer as past and present (what the engine uses for GQA graphs on the CPU) | ${shared.prefillMs} | ${shared.decodeTokensPerSecond} |
+
+Same greedy tokens in both modes: ${r.sameTokens}. Raw numbers: \`bench/results/kv-cache.json\`.
+`;
+}
+
 /** Rewrites BENCHMARKS.md from whatever results exist. */
 export function writeBenchmarksMd(): void {
   const engine = read('latest.json');
   const pane = read('pane-stream.json');
-  const sections = [engine && engineSection(engine), pane && paneSection(pane)].filter(Boolean);
+  const long = read('long-document.json');
+  const kv = read('kv-cache.json');
+  const sections = [
+    engine && engineSection(engine),
+    long && longSection(long),
+    kv && kvSection(kv),
+    pane && paneSection(pane),
+  ].filter(Boolean);
   writeFileSync(
     path.join(__dirname, '..', 'BENCHMARKS.md'),
     `# Benchmarks\n\nEvery figure below was written by the command named in its section; rerun it to reproduce.\n\n${sections.join('\n')}`,

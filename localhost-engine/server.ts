@@ -34,7 +34,7 @@ export interface StartOptions {
   tls?: { key: string; cert: string };
   logger?: boolean | object;
   maxWaiting?: number;
-  /** The longest one summary may take, queue wait included (default 10 min); then it ends with a `timeout` error. */
+  /** The longest one summary may take, queue wait included (default 2 h); then it ends with a `timeout` error. */
   maxRequestMs?: number;
   /** Slow-client bounds: the request head must arrive within `headersTimeoutMs` (default 10 s), the whole request,
    * body included, within `requestTimeoutMs` (default 30 s); a streaming response is not limited by either. */

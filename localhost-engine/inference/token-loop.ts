@@ -25,8 +25,9 @@ export interface DecoderSignature {
   /**
    * Keep the cache in one buffer per layer that the graph reads as past and writes as present (GroupQueryAttention's
    * shared-buffer mode, through `run(feeds, fetches)`), instead of feeding each step's present back as a new past.
-   * Measured on the phi3-mini-sized model at 1,500 tokens of context: decode 2.2 tok/s against 1.1 with copies,
-   * and the same tokens (the cross-check tests run this mode against transformers.js on the generated models).
+   * `npm run bench:kv` measures both on the phi3-mini-sized model (BENCHMARKS.md: at 1,500 tokens of context,
+   * decode 2.4 tok/s against 0.89 with copies, the same tokens); the cross-check tests run this mode against
+   * transformers.js on the generated models.
    */
   sharedKvCache: boolean;
 }

@@ -1,0 +1,98 @@
+/**
+ * `npm run bench:long`: long documents on the CPU — time to the first streamed text, total time, and the share
+ * of prefill and decode — for documents of several lengths, through the real engine.
+ *
+ *   npm run bench:long                               # phi3-mini, 1,000 / 5,000 / 20,000 words
+ *   npm run bench:long -- --size tiny --words 1000 --words 50000
+ *
+ * Writes bench/results/long-document.json and rewrites BENCHMARKS.md.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { SummaryEvent } from '../localhost-engine/api/schemas';
+import { WorkerSummarizer } from '../localhost-engine/summarize/worker-summarizer';
+import { ensureGeneratedModel } from '../models/ensure-generated-model';
+import type { ModelSize } from '../models/model-sizes';
+import { licenceDocument } from '../test/helpers/long-document';
+import { startTestEngine, summarizeStream } from '../test/helpers/test-engine';
+import { writeBenchmarksMd } from './benchmarks-md';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'phi3-mini' },
+    words: { type: 'string', multiple: true },
+    length: { type: 'string', default: 'short' },
+  },
+});
+const size = values.size as ModelSize;
+const wordCounts = (values.words ?? ['1000', '5000', '20000']).map(Number);
+
+/** Writes the rows so far (a long run that is stopped keeps what it measured) and rewrites BENCHMARKS.md. */
+function save(rows: Array<Record<string, number | string>>): void {
+  const cpu = os.cpus();
+  mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+  writeFileSync(
+    path.join(__dirname, 'results', 'long-document.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}`, size, length: values.length, rows }, null, 2)}\n`,
+  );
+  writeBenchmarksMd();
+}
+
+async function main(): Promise<void> {
+  const modelDir = await ensureGeneratedModel({ size, layout: 'transformers' });
+  // A fresh cache: every part is computed, as on a first run.
+  const summarizer = new WorkerSummarizer({
+    modelDir,
+    device: 'cpu',
+    cacheDir: mkdtempSync(path.join(os.tmpdir(), 'ls-bench-')),
+  });
+  // 20,000 words on a 2-core CPU take longer than the engine's default bound: lift it for the benchmark.
+  const engine = await startTestEngine(modelDir, { summarizer, maxRequestMs: 6 * 60 * 60_000 });
+  const rows: Array<Record<string, number | string>> = [];
+  try {
+    await summarizer.warmUp();
+    for (const words of wordCounts) {
+      const started = performance.now();
+      let firstDelta = 0;
+      let parts = 0;
+      let done: Extract<SummaryEvent, { type: 'done' }> | undefined;
+      const stream = await summarizeStream(engine, {
+        document: { paragraphs: licenceDocument(words) },
+        options: { style: 'key-points', length: values.length },
+      });
+      for await (const { event } of stream.events) {
+        if (event.type === 'delta' && !firstDelta) firstDelta = performance.now() - started;
+        if (event.type === 'start') parts = event.plan.parts;
+        if (event.type === 'done') done = event;
+        if (event.type === 'error') throw new Error(event.message);
+      }
+      if (!done) throw new Error('no done event');
+      const u = done.usage;
+      const prefillS = u.inputTokens / u.prefillTokensPerSecond;
+      const decodeS = u.outputTokens > 1 ? (u.outputTokens - 1) / u.decodeTokensPerSecond : 0;
+      const row = {
+        words,
+        parts,
+        inputTokens: u.inputTokens,
+        outputTokens: u.outputTokens,
+        firstTextS: Number((firstDelta / 1000).toFixed(1)),
+        totalS: Number((u.totalMs / 1000).toFixed(1)),
+        prefillShare: Number((prefillS / (prefillS + decodeS)).toFixed(2)),
+        prefillTokensPerSecond: Number(u.prefillTokensPerSecond.toFixed(1)),
+        decodeTokensPerSecond: Number(u.decodeTokensPerSecond.toFixed(2)),
+      };
+      rows.push(row);
+      console.log(JSON.stringify(row));
+      save(rows);
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
