@@ -7,7 +7,14 @@ import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { LIMITS, type SummaryEvent } from '../../localhost-engine/api/schemas';
 import { MAX_NEW_TOKENS } from '../../localhost-engine/summarize/prompt';
 import { WorkerSummarizer } from '../../localhost-engine/summarize/worker-summarizer';
-import { collect, request, startTestEngine, summarizeStream, type TestEngine } from '../helpers/test-engine';
+import {
+  collect,
+  engineRequestOptions,
+  request,
+  startTestEngine,
+  summarizeStream,
+  type TestEngine,
+} from '../helpers/test-engine';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const LONG_REQUEST = {
@@ -30,16 +37,10 @@ async function events(engine: TestEngine, body: unknown): Promise<SummaryEvent[]
 function postChunked(engine: TestEngine, body: Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      {
-        host: '127.0.0.1',
-        servername: 'localhost',
-        port: engine.port,
-        method: 'POST',
-        path: '/api/summarize',
-        ca: engine.ca,
-        agent: false,
-        headers: { host: `localhost:${engine.port}`, ...JSON_TYPE, 'transfer-encoding': 'chunked' },
-      },
+      engineRequestOptions(engine, 'POST', '/api/summarize', {
+        ...JSON_TYPE,
+        'transfer-encoding': 'chunked',
+      }),
       (res) => {
         let text = '';
         res.setEncoding('utf8');

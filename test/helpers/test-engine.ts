@@ -42,6 +42,30 @@ export async function startTestEngine(
   return { ...engine, ca: tls.cert };
 }
 
+/**
+ * The options of one HTTPS request to the engine: loopback, verified against the test CA, addressed as
+ * `localhost:PORT` (extra `headers` may override that), one connection per request.
+ */
+export function engineRequestOptions(
+  engine: TestEngine,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): https.RequestOptions {
+  return {
+    host: '127.0.0.1',
+    servername: 'localhost',
+    port: engine.port,
+    method,
+    path,
+    ca: engine.ca,
+    headers: { host: `localhost:${engine.port}`, ...headers },
+    signal,
+    agent: false,
+  };
+}
+
 export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -60,17 +84,7 @@ export interface RequestOptions {
 export function request(engine: TestEngine, opts: RequestOptions): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      {
-        host: '127.0.0.1',
-        servername: 'localhost',
-        port: engine.port,
-        method: opts.method ?? 'GET',
-        path: opts.path,
-        ca: engine.ca,
-        headers: { host: `localhost:${engine.port}`, ...opts.headers },
-        signal: opts.signal,
-        agent: false,
-      },
+      engineRequestOptions(engine, opts.method ?? 'GET', opts.path, opts.headers, opts.signal),
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -102,17 +116,13 @@ export function summarizeStream(engine: TestEngine, body: unknown): Promise<Summ
   const controller = new AbortController();
   return new Promise((resolve, reject) => {
     const req = https.request(
-      {
-        host: '127.0.0.1',
-        servername: 'localhost',
-        port: engine.port,
-        method: 'POST',
-        path: '/api/summarize',
-        ca: engine.ca,
-        headers: { host: `localhost:${engine.port}`, 'content-type': 'application/json' },
-        signal: controller.signal,
-        agent: false,
-      },
+      engineRequestOptions(
+        engine,
+        'POST',
+        '/api/summarize',
+        { 'content-type': 'application/json' },
+        controller.signal,
+      ),
       (res) => {
         async function* events(): AsyncGenerator<StreamedEvent> {
           let buffer = '';

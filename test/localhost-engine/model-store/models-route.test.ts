@@ -16,6 +16,7 @@ import { WorkerSummarizer } from '../../../localhost-engine/summarize/worker-sum
 import { addTinyModels, FakeHub, type TinyModels } from '../../helpers/fake-hub';
 import {
   collect,
+  engineRequestOptions,
   request,
   startTestEngine,
   summarizeStream,
@@ -43,17 +44,7 @@ function postDownload(
   const controller = new AbortController();
   return new Promise((resolve, reject) => {
     const req = https.request(
-      {
-        host: '127.0.0.1',
-        servername: 'localhost',
-        port: engine.port,
-        method: 'POST',
-        path: `/api/models/${id}/download`,
-        ca: engine.ca,
-        headers: { host: `localhost:${engine.port}`, ...headers },
-        signal: controller.signal,
-        agent: false,
-      },
+      engineRequestOptions(engine, 'POST', `/api/models/${id}/download`, headers, controller.signal),
       (res) => {
         res.setEncoding('utf8');
         if (res.statusCode !== 200) {
