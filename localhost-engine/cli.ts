@@ -14,9 +14,10 @@ import { CatalogError } from './model-store/catalog';
 import { MODELS_USAGE, modelsCommand, ModelsUsageError } from './model-store/models-command';
 
 const USAGE = `Usage:
-  localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--config FILE] [--cert F --key F]
+  localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--optimized-copy on|off]
+                    [--config FILE] [--cert F --key F]
   localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
-                        [--model DIR] [--device D] [--ndjson]
+                        [--model DIR] [--device D] [--optimized-copy on|off] [--ndjson]
 ${MODELS_USAGE}
 
 FILE may be .txt, .md or .docx; "-" reads plain text from standard input. The summary streams to stdout and
@@ -49,6 +50,7 @@ function parse(argv: string[]) {
         host: { type: 'string' },
         model: { type: 'string' },
         device: { type: 'string' },
+        'optimized-copy': { type: 'string' },
         config: { type: 'string' },
         cert: { type: 'string' },
         key: { type: 'string' },
@@ -97,13 +99,22 @@ async function summarize(
   if (!file) throw new UsageError('Name the file to summarize, or "-" for standard input.');
   const style = oneOf(values.style, STYLES, 'style');
   const length = oneOf(values.length, LENGTHS, 'length');
-  const config = resolveConfig({ model: values.model, device: values.device, config: values.config });
+  const config = resolveConfig({
+    model: values.model,
+    device: values.device,
+    config: values.config,
+    optimizedCopy: values['optimized-copy'],
+  });
   const document = await readDocumentFile(file, { stdin: io.stdin });
   if (!hasText(document.paragraphs)) {
     io.stderr.write(`${file} has no text to summarize.\n`);
     return 1;
   }
-  const summarizer = new WorkerSummarizer({ modelDir: config.modelDir, device: config.device });
+  const summarizer = new WorkerSummarizer({
+    modelDir: config.modelDir,
+    device: config.device,
+    optimizedModelsDir: config.optimizedCopy ? undefined : null,
+  });
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
@@ -175,6 +186,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
           host: values.host,
           model: values.model,
           device: values.device,
+          optimizedCopy: values['optimized-copy'],
           config: values.config,
           cert: values.cert,
           key: values.key,

@@ -65,6 +65,7 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
     new WorkerSummarizer({
       modelDir,
       device: config.device,
+      optimizedModelsDir: config.optimizedCopy ? undefined : null,
       onDeviceFallback: (from, to, reason) =>
         instance.log.warn({ from, to, reason }, `device ${from} failed; using ${to}`),
     });
@@ -122,7 +123,19 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
   }
   const address = instance.server.address();
   const port = address && typeof address === 'object' ? address.port : config.port;
-  if (summarizer instanceof WorkerSummarizer) void summarizer.warmUp();
+  if (summarizer instanceof WorkerSummarizer) {
+    const worker = summarizer.worker;
+    void summarizer.warmUp().then(() => {
+      if (worker.state !== 'ready') return;
+      const copy = worker.optimized;
+      instance.log.info(
+        { device: worker.device, loadMs: Math.round(worker.loadMs), optimizedCopy: copy?.status ?? 'none' },
+        copy?.status === 'skipped'
+          ? `model loaded without the optimized copy: ${copy.reason}`
+          : `model loaded${copy?.status === 'built' ? ' (optimized copy built, once)' : ''}`,
+      );
+    });
+  }
   return {
     app: instance,
     url: `https://localhost:${port}`,

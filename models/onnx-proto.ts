@@ -203,7 +203,7 @@ function encodeAttribute(a: AttributeSpec): Buffer {
 }
 
 /** Encodes a NodeProto (input=1, output=2, name=3, op_type=4, attribute=5, domain=7). */
-function encodeNode(n: NodeSpec): Buffer {
+export function encodeNode(n: NodeSpec): Buffer {
   const w = new MessageWriter();
   for (const i of n.inputs) w.string(1, i);
   for (const o of n.outputs) w.string(2, o);
@@ -214,7 +214,7 @@ function encodeNode(n: NodeSpec): Buffer {
 }
 
 /** Encodes a ValueInfoProto: name=1, type=2 → TypeProto.tensor_type=1 → {elem_type=1, shape=2 → dim=1}. */
-function encodeValueInfo(v: ValueInfoSpec): Buffer {
+export function encodeValueInfo(v: ValueInfoSpec): Buffer {
   const shape = new MessageWriter();
   for (const d of v.shape) {
     const dim = new MessageWriter();

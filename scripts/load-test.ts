@@ -157,7 +157,15 @@ async function main(): Promise<void> {
   const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
   const tls = await makeSelfSignedCertificate();
   const engine = await startEngine(
-    { port: 0, host: '127.0.0.1', modelDir, device: 'cpu', certFile: null, keyFile: null },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      modelDir,
+      device: 'cpu',
+      certFile: null,
+      keyFile: null,
+      optimizedCopy: true,
+    },
     { logger: false, tls, maxWaiting: flags.maxWaiting },
   );
   const { port } = engine;

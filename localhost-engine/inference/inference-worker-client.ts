@@ -8,6 +8,8 @@ import { Worker } from 'node:worker_threads';
 import type { Device, ModelState, Paragraph } from '../api/schemas';
 import type { Part } from '../summarize/chunker';
 import type { ChatMessage } from '../summarize/prompt';
+import { userDataDir } from '../paths';
+import type { OptimizedModel } from './optimized-model';
 import type { DecodeSettings } from './token-loop';
 import {
   CONTROL,
@@ -29,6 +31,11 @@ export interface WorkerClientOptions {
    * first `run` throws `message`, as a GPU that reports "device removed" at run time does.
    */
   injectRunFailure?: LoadRequest['injectRunFailure'];
+  /**
+   * Where optimized CPU copies of models are kept (`optimized-model.ts`); null opens the original graph every
+   * time. Default: `cache/optimized-models` in the user data folder.
+   */
+  optimizedModelsDir?: string | null;
 }
 
 export interface GenerationCallbacks {
@@ -78,6 +85,8 @@ export class InferenceWorkerClient {
   modelId: string;
   contextLength = 0;
   loadMs = 0;
+  /** On the CPU: whether the optimized copy was reused, built now, or why it was not used. */
+  optimized: OptimizedModel | null = null;
   /** How many workers were started (a crash replaces the worker). */
   workerStarts = 0;
 
@@ -138,6 +147,10 @@ export class InferenceWorkerClient {
         device: this.options.device,
         control: this.control,
         intraOpThreads: this.options.intraOpThreads,
+        optimizedModelsDir:
+          this.options.optimizedModelsDir === undefined
+            ? path.join(userDataDir(), 'cache', 'optimized-models')
+            : this.options.optimizedModelsDir,
         injectRunFailure: this.options.injectRunFailure,
       } satisfies ToWorker);
     });
@@ -147,6 +160,7 @@ export class InferenceWorkerClient {
       this.modelId = loaded.modelId;
       this.contextLength = loaded.contextLength;
       this.loadMs = loaded.loadMs;
+      this.optimized = loaded.optimized;
     } else if (loaded.type === 'load-failed') {
       this.state = 'error';
       this.error = loaded.message;
@@ -248,11 +262,31 @@ export class InferenceWorkerClient {
     signal?: AbortSignal,
     decode?: Partial<DecodeSettings>,
   ): Promise<GenerationResult> {
+    return this.runGeneration({ messages, maxNewTokens, decode }, callbacks, signal);
+  }
+
+  /**
+   * Benchmarks: generates exactly `maxNewTokens` after these exact prompt tokens (no chat template, no stop
+   * token), with the engine's decoding settings, so that another implementation can be given the same work.
+   */
+  generateFromIds(
+    promptIds: number[],
+    maxNewTokens: number,
+    callbacks: GenerationCallbacks,
+  ): Promise<GenerationResult> {
+    return this.runGeneration({ messages: [], promptIds, ignoreEos: true, maxNewTokens }, callbacks);
+  }
+
+  private async runGeneration(
+    fields: Omit<Extract<ToWorker, { type: 'generate' }>, 'type' | 'id'>,
+    callbacks: GenerationCallbacks,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult> {
     if ([...this.pending.values()].some((p) => p.callbacks)) {
       throw new InferenceError('busy', 'A generation is already running.');
     }
     const { id, done } = this.request<GenerationResult>(
-      (id) => ({ type: 'generate', id, messages, maxNewTokens, decode }),
+      (id) => ({ type: 'generate', id, ...fields }),
       callbacks,
     );
     const cancel = (): void => {

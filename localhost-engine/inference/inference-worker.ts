@@ -8,7 +8,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from '../api/schemas';
 import { planParts, type TokenCounter } from '../summarize/chunker';
 import { inspectModelFolder, type ModelFolder } from './model-folder';
-import { createSession, deviceCandidates } from './session-factory';
+import { createSession, deviceCandidates, type CpuModelOptions } from './session-factory';
 import { IncrementalDecoder } from './text-stream';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature, type DecoderSignature } from './token-loop';
 import { loadTokenizer, promptTokenIds, type ChatTokenizer } from './tokenizer';
@@ -28,6 +28,7 @@ interface Loaded {
   tokenizer: ChatTokenizer;
   control: Int32Array;
   intraOpThreads?: number;
+  cpuCache: CpuModelOptions;
 }
 
 let loaded: Loaded | null = null;
@@ -43,8 +44,9 @@ async function load(req: LoadRequest): Promise<void> {
     req.device === 'cpu' || req.device === 'auto' ? 'cpu' : 'gpu',
   );
   const candidates = deviceCandidates(req.device);
+  const cpuCache = { cacheRoot: req.optimizedModelsDir, kvDelta: folder.sharedKvCache };
   const [created, tokenizer] = await Promise.all([
-    createSession(folder.modelFile, candidates, folder.layers ?? 0, req.intraOpThreads),
+    createSession(folder.modelFile, candidates, folder.layers ?? 0, req.intraOpThreads, cpuCache),
     loadTokenizer(folder.dir),
   ]);
   for (const f of created.failures)
@@ -64,6 +66,7 @@ async function load(req: LoadRequest): Promise<void> {
     tokenizer,
     control: new Int32Array(req.control),
     intraOpThreads: req.intraOpThreads,
+    cpuCache,
   };
   post({
     type: 'loaded',
@@ -72,6 +75,7 @@ async function load(req: LoadRequest): Promise<void> {
     contextLength: folder.contextLength,
     device: created.device,
     loadMs: performance.now() - started,
+    optimized: created.optimized ?? null,
   });
 }
 
@@ -97,11 +101,18 @@ function injectRunFailure(
 /** Replaces a failing GPU session with a CPU one; the caller retries the generation. */
 async function fallBackToCpu(model: Loaded, reason: string): Promise<void> {
   const from = model.device;
-  const cpu = await createSession(model.folder.modelFile, ['cpu'], model.sig.layers, model.intraOpThreads);
+  const cpu = await createSession(
+    model.folder.modelFile,
+    ['cpu'],
+    model.sig.layers,
+    model.intraOpThreads,
+    model.cpuCache,
+  );
   await model.session.release().catch(() => undefined);
   model.session = cpu.session;
   model.device = 'cpu';
   model.sig.sharedKvCache = model.folder.sharedKvCache;
+  model.sig.kvDelta = readDecoderSignature(cpu.session, model.sig).kvDelta;
   post({ type: 'device-fallback', from, to: 'cpu', reason });
 }
 
@@ -112,7 +123,7 @@ async function generate(req: GenerateRequest): Promise<void> {
     return;
   }
   const started = performance.now();
-  const promptIds = promptTokenIds(model.tokenizer, req.messages);
+  const promptIds = req.promptIds ?? promptTokenIds(model.tokenizer, req.messages);
   const budget = model.folder.contextLength;
   if (promptIds.length + req.maxNewTokens > budget) {
     post({
@@ -129,7 +140,7 @@ async function generate(req: GenerateRequest): Promise<void> {
     ...DEFAULT_DECODE,
     ...req.decode,
     maxNewTokens: req.maxNewTokens,
-    eosTokenIds: model.folder.eosTokenIds,
+    eosTokenIds: req.ignoreEos ? [] : model.folder.eosTokenIds,
   };
   // Text already sent survives a device fallback: the retry on the CPU re-generates it silently.
   let sentChars = 0;

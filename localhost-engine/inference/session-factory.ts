@@ -4,6 +4,15 @@
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from '../api/schemas';
+import { promises as fs } from 'node:fs';
+import { addKvDeltaOutputs } from './kv-delta-graph';
+import {
+  discardOptimizedModel,
+  openSource,
+  optimizedCpuModel,
+  type ModelSource,
+  type OptimizedModel,
+} from './optimized-model';
 import type { DeviceOption } from './worker-protocol';
 
 /** The GPU providers onnxruntime-node ships for a platform, best first (the guide's "Execution providers"). */
@@ -22,7 +31,7 @@ export function deviceCandidates(
   return [option];
 }
 
-function sessionOptions(
+export function sessionOptions(
   device: Device,
   layers: number,
   intraOpThreads?: number,
@@ -47,18 +56,60 @@ function sessionOptions(
   return { ...base, executionProviders: ['cpu'] };
 }
 
-/** Counts `past_key_values.N.key` inputs without a session, from the layer count the caller knows. */
 export interface CreatedSession {
   session: InferenceSession;
   device: Device;
   /** Why each device tried before `device` failed. */
   failures: Array<{ device: Device; reason: string }>;
+  /** On the CPU: whether the optimized copy was used, built, or why not (`optimized-model.ts`). */
+  optimized?: OptimizedModel;
+}
+
+/** How the CPU session is opened (`inference-worker.ts` sets it from the model folder). */
+export interface CpuModelOptions {
+  /** Where optimized copies live (`optimized-model.ts`); null opens the graph itself every time. */
+  cacheRoot: string | null;
+  /** Add the KV delta outputs (`kv-delta-graph.ts`); for GroupQueryAttention graphs, whose past may be longer. */
+  kvDelta: boolean;
+}
+
+/** The graph to open: the file itself, or its bytes rewritten with the KV delta outputs. */
+async function cpuSource(modelFile: string, kvDelta: boolean): Promise<ModelSource> {
+  if (!kvDelta) return { file: modelFile };
+  const rewritten = addKvDeltaOutputs(await fs.readFile(modelFile));
+  return rewritten ? { file: modelFile, bytes: rewritten.model } : { file: modelFile };
+}
+
+async function openCpu(
+  modelFile: string,
+  options: InferenceSession.SessionOptions,
+  cpu: CpuModelOptions | undefined,
+): Promise<{ session: InferenceSession; optimized?: OptimizedModel }> {
+  if (!cpu) return { session: await ort.InferenceSession.create(modelFile, options) };
+  const source = await cpuSource(modelFile, cpu.kvDelta);
+  const optimized = await optimizedCpuModel(source, cpu.cacheRoot, options);
+  if (optimized.file === modelFile) return { session: await openSource(source, options), optimized };
+  try {
+    return { session: await ort.InferenceSession.create(optimized.file, options), optimized };
+  } catch (err) {
+    // A copy that no longer opens (a disk error, a damaged file) is rebuilt next time; the original still works.
+    await discardOptimizedModel(optimized.file);
+    return {
+      session: await openSource(source, options),
+      optimized: {
+        file: modelFile,
+        status: 'skipped',
+        reason: `the optimized copy failed to open and was removed (${(err as Error).message})`,
+      },
+    };
+  }
 }
 
 /**
  * Opens `modelFile` on the first of `candidates` that works.
  *
- * Guarantees: the session's device is reported truthfully; a GPU provider's failure is recorded, not hidden.
+ * Guarantees: the session's device is reported truthfully; a GPU provider's failure is recorded, not hidden; on
+ * the CPU with `cpuOptions`, the optimized copy is opened when it can be made, and the original otherwise.
  * @throws Error with every device's reason when none works (e.g. a truncated graph fails on all of them).
  */
 export async function createSession(
@@ -66,14 +117,14 @@ export async function createSession(
   candidates: readonly Device[],
   layers: number,
   intraOpThreads?: number,
+  cpuOptions?: CpuModelOptions,
 ): Promise<CreatedSession> {
   const failures: CreatedSession['failures'] = [];
   for (const device of candidates) {
     try {
-      const session = await ort.InferenceSession.create(
-        modelFile,
-        sessionOptions(device, layers, intraOpThreads),
-      );
+      const options = sessionOptions(device, layers, intraOpThreads);
+      if (device === 'cpu') return { ...(await openCpu(modelFile, options, cpuOptions)), device, failures };
+      const session = await ort.InferenceSession.create(modelFile, options);
       return { session, device, failures };
     } catch (err) {
       failures.push({ device, reason: (err as Error).message });

@@ -11,6 +11,7 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
+import { kvDeltaName } from './kv-delta-graph';
 
 type Feeds = Record<string, OrtTensor>;
 
@@ -23,13 +24,16 @@ export interface DecoderSignature {
   hasPositionIds: boolean;
   hasLogitsToKeep: boolean;
   /**
-   * Keep the cache in one buffer per layer that the graph reads as past and writes as present (GroupQueryAttention's
-   * shared-buffer mode, through `run(feeds, fetches)`), instead of feeding each step's present back as a new past.
-   * `npm run bench:kv` measures both on the phi3-mini-sized model (BENCHMARKS.md: at 1,500 tokens of context,
-   * decode 2.4 tok/s against 0.89 with copies, the same tokens); the cross-check tests run this mode against
-   * transformers.js on the generated models.
+   * The graph's attention (GroupQueryAttention) reads a past buffer longer than the tokens it holds, so the cache
+   * can be one buffer per layer sized for the whole generation, filled in place: with `kvDelta`, from the graph's
+   * delta outputs (the fastest: only the new positions cross into JavaScript); without, by passing the buffer as
+   * a preallocated `present` output too. Otherwise each step's present is fed back as the next past.
+   * `npm run bench:kv` measures the three on the phi3-mini-sized model; the cross-check tests compare them with
+   * transformers.js' tokens.
    */
   sharedKvCache: boolean;
+  /** The graph has `present_delta.N.key|value` outputs (kv-delta-graph.ts). */
+  kvDelta: boolean;
 }
 
 /**
@@ -77,6 +81,7 @@ export function readDecoderSignature(
     hasPositionIds: names.includes('position_ids'),
     hasLogitsToKeep: names.includes('num_logits_to_keep'),
     sharedKvCache: false,
+    kvDelta: session.outputNames.includes(kvDeltaName(0, 'key')),
   };
 }
 
@@ -231,6 +236,27 @@ export async function greedyLoop(
   };
   let past = emptyPast();
   const logitsToKeep = sig.hasLogitsToKeep ? int64([1], []) : null;
+  const delta = sig.sharedKvCache && sig.kvDelta;
+  const deltaFetches = ['logits'];
+  if (delta) {
+    for (let l = 0; l < sig.layers; l++) deltaFetches.push(kvDeltaName(l, 'key'), kvDeltaName(l, 'value'));
+  }
+  /** Writes this pass's new positions, [pastLength, pastLength + n), into the cache buffers. */
+  const append = (out: InferenceSession.OnnxValueMapType, pastLength: number, n: number): void => {
+    const rowSize = n * sig.headSize;
+    for (let l = 0; l < sig.layers; l++) {
+      for (const kind of ['key', 'value'] as const) {
+        const target = past[`past_key_values.${l}.${kind}`].data as Float32Array | Uint16Array;
+        const source = out[kvDeltaName(l, kind)].data as Float32Array | Uint16Array;
+        for (let h = 0; h < sig.kvHeads; h++) {
+          target.set(
+            source.subarray(h * rowSize, (h + 1) * rowSize),
+            (h * capacity + pastLength) * sig.headSize,
+          );
+        }
+      }
+    }
+  };
 
   const forward = async (ids: readonly number[], pastLength: number): Promise<OrtTensor> => {
     const total = pastLength + ids.length;
@@ -246,6 +272,12 @@ export async function greedyLoop(
       );
     }
     if (logitsToKeep) feeds.num_logits_to_keep = logitsToKeep;
+    if (delta) {
+      const out = await session.run(feeds, deltaFetches);
+      append(out, pastLength, ids.length);
+      hooks.onStep?.();
+      return out.logits;
+    }
     if (sig.sharedKvCache) {
       // The same tensors as past and present: the graph appends this step's keys and values in place.
       const fetches: Record<string, OrtTensor | null> = { logits: null };

@@ -6,6 +6,7 @@
 import type { Device, Paragraph } from '../api/schemas';
 import type { Part } from '../summarize/chunker';
 import type { ChatMessage } from '../summarize/prompt';
+import type { OptimizedModel } from './optimized-model';
 import type { DecodeSettings } from './token-loop';
 
 export type DeviceOption = 'auto' | Device;
@@ -19,6 +20,8 @@ export interface LoadRequest {
   device: DeviceOption;
   control: SharedArrayBuffer;
   intraOpThreads?: number;
+  /** Where optimized CPU copies of models are kept (`optimized-model.ts`); null opens the original every time. */
+  optimizedModelsDir: string | null;
   /** Tests only: report the session as running on `device` and make its first `run` throw `message`. */
   injectRunFailure?: { device: Device; message: string };
 }
@@ -27,6 +30,10 @@ export interface GenerateRequest {
   type: 'generate';
   id: number;
   messages: ChatMessage[];
+  /** Benchmarks: these exact prompt tokens instead of the chat-templated `messages`. */
+  promptIds?: number[];
+  /** Benchmarks: generate exactly `maxNewTokens`, past any stop token. */
+  ignoreEos?: boolean;
   maxNewTokens: number;
   decode?: Partial<Omit<DecodeSettings, 'maxNewTokens' | 'eosTokenIds'>>;
 }
@@ -60,7 +67,15 @@ export interface GenerationUsage {
 }
 
 export type FromWorker =
-  | { type: 'loaded'; modelId: string; layout: string; contextLength: number; device: Device; loadMs: number }
+  | {
+      type: 'loaded';
+      modelId: string;
+      layout: string;
+      contextLength: number;
+      device: Device;
+      loadMs: number;
+      optimized: OptimizedModel | null;
+    }
   | { type: 'load-failed'; message: string }
   | { type: 'device-fallback'; from: Device; to: Device; reason: string }
   | { type: 'started'; id: number; inputTokens: number; device: Device }

@@ -266,7 +266,15 @@ describeInBrowser('task pane in Chromium against the real engine', () => {
     await visible(page.getByText('Start the engine first.'), 1000);
 
     const restarted = await startEngine(
-      { port, host: '127.0.0.1', modelDir, device: 'cpu', certFile: null, keyFile: null },
+      {
+        port,
+        host: '127.0.0.1',
+        modelDir,
+        device: 'cpu',
+        certFile: null,
+        keyFile: null,
+        optimizedCopy: true,
+      },
       { logger: false, tls: await testCertificate() },
     );
     engine = { ...restarted, ca: (await testCertificate()).cert };

@@ -359,7 +359,15 @@ describe('reachability from the network', () => {
     // The product's default host ('localhost', see config.ts) and the explicit IPv4 loopback.
     for (const host of ['localhost', '127.0.0.1']) {
       const e = await startEngine(
-        { port: 0, host, modelDir: '/nonexistent-model', device: 'cpu', certFile: null, keyFile: null },
+        {
+          port: 0,
+          host,
+          modelDir: '/nonexistent-model',
+          device: 'cpu',
+          certFile: null,
+          keyFile: null,
+          optimizedCopy: true,
+        },
         { logger: false, tls, summarizer: new FakeSummarizer() },
       );
       engines.push({ name: host, port: e.port, close: e.close });

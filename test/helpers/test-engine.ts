@@ -36,7 +36,15 @@ export async function startTestEngine(
 ): Promise<TestEngine> {
   const tls = await testCertificate();
   const engine = await startEngine(
-    { port: 0, host: '127.0.0.1', modelDir, device: opts.device ?? 'cpu', certFile: null, keyFile: null },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      modelDir,
+      device: opts.device ?? 'cpu',
+      certFile: null,
+      keyFile: null,
+      optimizedCopy: true,
+    },
     { logger: false, tls, ...opts },
   );
   return { ...engine, ca: tls.cert };

@@ -21,7 +21,16 @@ describe('resolveConfig', () => {
     expect(
       resolveConfig({ config: file, device: 'dml', port: '4200' }, { ...env, LOCALSCRIBE_DEVICE: 'cpu' }),
     ).toMatchObject({ port: 4200, device: 'dml' });
-    expect(resolveConfig({}, env)).toMatchObject({ port: 3000, device: 'auto', host: 'localhost' });
+    expect(resolveConfig({}, env)).toMatchObject({
+      port: 3000,
+      device: 'auto',
+      host: 'localhost',
+      optimizedCopy: true,
+    });
+    expect(resolveConfig({}, { ...env, LOCALSCRIBE_OPTIMIZED_COPY: 'off' }).optimizedCopy).toBe(false);
+    expect(
+      resolveConfig({ optimizedCopy: 'on' }, { ...env, LOCALSCRIBE_OPTIMIZED_COPY: 'off' }).optimizedCopy,
+    ).toBe(true);
     expect(resolveConfig({}, env).modelDir.startsWith(home)).toBe(true);
   });
 
@@ -30,6 +39,7 @@ describe('resolveConfig', () => {
       /"cuda" is not one of auto, dml, webgpu, cpu/,
     );
     expect(() => resolveConfig({ port: 'x' }, env)).toThrow(ConfigError);
+    expect(() => resolveConfig({ optimizedCopy: 'maybe' }, env)).toThrow(/"maybe" is not on or off/);
     expect(() => resolveConfig({ config: path.join(home, 'missing.json') }, env)).toThrow(/does not exist/);
     const bad = path.join(home, 'bad.json');
     writeFileSync(bad, '{ nope');

@@ -1,0 +1,145 @@
+/**
+ * The KV delta rewrite: the graph gains one output per layer and kind holding only this pass's new positions,
+ * they equal the matching slice of `present.*`, and greedy decoding through them (the engine's CPU mode) gives the
+ * same tokens as the two other cache modes on both generated layouts.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
+import { addKvDeltaOutputs, kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
+import {
+  DEFAULT_DECODE,
+  greedyLoop,
+  readDecoderSignature,
+  type DecoderSignature,
+} from '../../../localhost-engine/inference/token-loop';
+
+async function openRewritten(file: string): Promise<ort.InferenceSession> {
+  const rewritten = addKvDeltaOutputs(readFileSync(file));
+  if (!rewritten) throw new Error('no present outputs');
+  return ort.InferenceSession.create(rewritten.model, {
+    extra: { session: { model_external_initializers_file_folder_path: path.dirname(file) } },
+  });
+}
+
+function int64(values: number[], dims: number[]): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
+}
+
+describe('addKvDeltaOutputs', () => {
+  it.each([
+    ['transformers', 'onnx/model_q4.onnx'],
+    ['genai', 'model.onnx'],
+  ] as const)('adds one delta output per layer and kind (%s layout)', async (layout, file) => {
+    const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+    const original = await ort.InferenceSession.create(path.join(dir, file));
+    const session = await openRewritten(path.join(dir, file));
+    try {
+      expect(session.outputNames).toEqual([
+        ...original.outputNames,
+        kvDeltaName(0, 'key'),
+        kvDeltaName(0, 'value'),
+        kvDeltaName(1, 'key'),
+        kvDeltaName(1, 'value'),
+      ]);
+      expect(readDecoderSignature(session).kvDelta).toBe(true);
+      expect(readDecoderSignature(original).kvDelta).toBe(false);
+    } finally {
+      await Promise.all([original.release(), session.release()]);
+    }
+  });
+
+  it('each delta holds exactly the new positions of present, after a past of several tokens', async () => {
+    const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    const session = await openRewritten(path.join(dir, 'onnx/model_q4.onnx'));
+    try {
+      const sig = readDecoderSignature(session);
+      const feedsFor = (ids: number[], pastLength: number, past: Record<string, ort.Tensor>) => ({
+        ...past,
+        input_ids: int64(ids, [1, ids.length]),
+        attention_mask: int64(new Array<number>(pastLength + ids.length).fill(1), [
+          1,
+          pastLength + ids.length,
+        ]),
+        position_ids: int64(
+          ids.map((_, i) => pastLength + i),
+          [1, ids.length],
+        ),
+        num_logits_to_keep: int64([1], []),
+      });
+      const empty: Record<string, ort.Tensor> = {};
+      for (let l = 0; l < sig.layers; l++) {
+        for (const kind of ['key', 'value']) {
+          empty[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [
+            1,
+            sig.kvHeads,
+            0,
+            sig.headSize,
+          ]);
+        }
+      }
+      const first = await session.run(feedsFor([400, 401, 402, 403, 404], 0, empty));
+      const past: Record<string, ort.Tensor> = {};
+      for (let l = 0; l < sig.layers; l++) {
+        for (const kind of ['key', 'value'])
+          past[`past_key_values.${l}.${kind}`] = first[`present.${l}.${kind}`];
+      }
+      // Prefill: the delta is the whole present.
+      expect(Array.from(first[kvDeltaName(1, 'value')].data as Float32Array)).toEqual(
+        Array.from(first['present.1.value'].data as Float32Array),
+      );
+      const second = await session.run(feedsFor([405, 406], 5, past));
+      const present = second['present.0.key'];
+      const delta = second[kvDeltaName(0, 'key')];
+      expect(present.dims).toEqual([1, sig.kvHeads, 7, sig.headSize]);
+      expect(delta.dims).toEqual([1, sig.kvHeads, 2, sig.headSize]);
+      const p = present.data as Float32Array;
+      const d = delta.data as Float32Array;
+      for (let h = 0; h < sig.kvHeads; h++) {
+        const fromPresent = p.subarray((h * 7 + 5) * sig.headSize, (h * 7 + 7) * sig.headSize);
+        expect(Array.from(d.subarray(h * 2 * sig.headSize, (h + 1) * 2 * sig.headSize))).toEqual(
+          Array.from(fromPresent),
+        );
+      }
+    } finally {
+      await session.release();
+    }
+  });
+
+  it.each(['transformers', 'genai'] as const)(
+    'delta, shared-buffer and copied caches give the same greedy tokens (%s layout)',
+    async (layout) => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+      const session = await openRewritten(
+        path.join(dir, layout === 'genai' ? 'model.onnx' : 'onnx/model_q4.onnx'),
+      );
+      try {
+        const base = readDecoderSignature(session);
+        const prompt = Array.from({ length: 30 }, (_, i) => 300 + ((i * 53) % 5000));
+        const run = async (sig: DecoderSignature): Promise<number[]> =>
+          (
+            await greedyLoop(
+              session,
+              sig,
+              prompt,
+              { ...DEFAULT_DECODE, prefillChunk: 7, maxNewTokens: 16, eosTokenIds: [] },
+              { shouldStop: () => false, onToken: () => undefined },
+            )
+          ).tokens;
+        const delta = await run({ ...base, sharedKvCache: true, kvDelta: true });
+        expect(delta).toHaveLength(16);
+        expect(await run({ ...base, sharedKvCache: true, kvDelta: false })).toEqual(delta);
+        expect(await run({ ...base, sharedKvCache: false, kvDelta: false })).toEqual(delta);
+      } finally {
+        await session.release();
+      }
+    },
+  );
+
+  it('leaves a graph without present outputs alone and refuses bytes that are not a model', () => {
+    expect(() => addKvDeltaOutputs(Buffer.from([0x3a, 0xff]))).toThrow(/truncated/);
+    // A ModelProto whose graph (field 7) is empty: no present outputs, nothing to add.
+    expect(addKvDeltaOutputs(Buffer.from([0x3a, 0x00]))).toBeNull();
+  });
+});
