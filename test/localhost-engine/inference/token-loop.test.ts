@@ -123,6 +123,19 @@ describe('greedyLoop', () => {
     expect(Array.from(feeds[2].position_ids.data as BigInt64Array)).toEqual([4n]);
   });
 
+  it('prefills in chunks even when the graph keeps only the last logits, which bounds prefill memory', async () => {
+    const { session, feeds } = scriptedSession([0, 0, 7, 15]);
+    const sig = readDecoderSignature(session);
+    expect(sig.hasLogitsToKeep).toBe(true);
+    const result = await greedyLoop(session, sig, [1, 2, 3, 4, 5], settings({ prefillChunk: 2 }), {
+      shouldStop: () => false,
+      onToken: () => undefined,
+    });
+    expect(result.tokens).toEqual([7]);
+    expect(feeds.map((f) => f.input_ids.dims[1])).toEqual([2, 2, 1, 1]);
+    expect(feeds.map((f) => f.attention_mask.dims[1])).toEqual([2, 4, 5, 6]);
+  });
+
   it('in shared-cache mode, passes one buffer per layer as both past and present, sized for the whole run', async () => {
     const { session, feeds, fetchesSeen } = scriptedSession([3, 4, 15]);
     const sig = { ...readDecoderSignature(session), sharedKvCache: true };
