@@ -2,7 +2,7 @@
  * Writes BENCHMARKS.md from the raw results the benchmark commands leave in bench/results/, so the document only
  * ever shows numbers a command in this repository produced.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const RESULTS = path.join(__dirname, 'results');
@@ -14,30 +14,88 @@ function read(name: string): Record<string, unknown> | null {
 
 type Row = Record<string, string | number | boolean>;
 
-function engineSection(r: Record<string, unknown>): string {
-  const rows = r.rows as Row[];
-  return `## Engine (\`npm run bench\`)
+interface EngineReport {
+  date: string;
+  machine: string;
+  command: string;
+  size: string;
+  device: string;
+  reps: number;
+  newTokens: number;
+  modelDiskMB: number;
+  ceilings: { threads: number; copyGBps: number; readGBps: number; int4Gflops: number };
+  costs: { weightBytesPerToken: number; kvBytesPerContextToken: number; flopsPerPromptToken: number };
+  load: Record<string, number | number[] | string>;
+  perPrompt: Array<{
+    promptTokens: number;
+    engine: { ttftMs: number; prefill: number; decode: number };
+    transformers: { ttftMs: number; prefill: number; decode: number };
+    ratio: { prefill: number; decode: number; ttft: number };
+    bound: { prefill: number; decode: number };
+    ofBound: { prefill: number; decode: number };
+    sameTokens: boolean;
+  }>;
+  memory: { enginePeakRssMB: number; transformersPeakRssMB: number; engineOverDisk: number };
+  eventLoopP99Ms: number;
+  transformersEventLoopP99Ms: number;
+}
 
-${String(r.date).slice(0, 10)}, ${r.machine}; device ${r.device}; ${rows[0]?.runs ?? '?'} timed runs after one warm-up
-(median); ${r.maxNewTokens} output tokens per run.
+function engineSection(r: EngineReport): string {
+  const l = r.load;
+  const mb = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MB`;
+  const rows: string[] = [];
+  for (const p of r.perPrompt) {
+    rows.push(
+      `| prefill tok/s, ${p.promptTokens}-token prompt | ${p.engine.prefill} | ${p.transformers.prefill} | ${p.ratio.prefill}× | ${p.bound.prefill} | ${p.ofBound.prefill} |`,
+    );
+  }
+  for (const p of r.perPrompt) {
+    rows.push(
+      `| time to first token s, ${p.promptTokens}-token prompt | ${(p.engine.ttftMs / 1000).toFixed(1)} | ${(p.transformers.ttftMs / 1000).toFixed(1)} | ${p.ratio.ttft}× faster | | |`,
+    );
+  }
+  for (const p of r.perPrompt) {
+    rows.push(
+      `| decode tok/s over ${r.newTokens} tokens after ${p.promptTokens} | ${p.engine.decode} | ${p.transformers.decode} | ${p.ratio.decode}× | ${p.bound.decode} | ${p.ofBound.decode} |`,
+    );
+  }
+  return `## Engine against transformers.js and this machine's limits (\`npm run bench\`)
 
-The engine runs in the benchmark's process with its inference worker; each run is a real HTTPS request to
-\`/api/summarize\` with the same document (its prompt length is in the table). "Load" is the worker's start,
-tokenizer and session creation; "time to first token" is measured in the worker from the request's arrival; the
-event-loop delay is that of the engine's main thread (where HTTP is served) while the worker generates. Peak RSS
-is the whole process. The models are generated with random weights (\`npm run models:generate\`): \`tiny\` is a
-few MB; \`phi3-mini\` has Phi-3-mini's real dimensions (32 layers, hidden 3072, int4 MatMulNBits, 2.8 GB on disk).
+${r.date.slice(0, 10)}, ${r.machine}; model \`${r.size}\` (generated, random weights, ${r.modelDiskMB} MB on disk), device ${r.device};
+command \`${r.command}\`; ${r.reps} repetitions, alternating which side runs first, each side in a fresh process
+(medians shown). Both sides get the same prompt tokens and decode greedily with the same repetition penalty (1.1)
+and 4-gram ban, ${r.newTokens} new tokens, stop tokens ignored; the engine is its inference worker as the server
+runs it (\`bench/engine-runner.ts\`), transformers.js is its own \`generate\` (\`bench/transformers-js-runner.ts\`).
 
-| model | device | load ms | prompt tokens | time to first token ms | prefill tok/s | decode tok/s | event-loop delay p99 / max ms | peak RSS MB |
-|---|---|---|---|---|---|---|---|---|
-${rows
-  .map(
-    (x) =>
-      `| ${x.size} | ${x.device} | ${x.loadMs} | ${x.inputTokens} | ${x.ttftMs} | ${x.prefillTokensPerSecond} | ${x.decodeTokensPerSecond} | ${x.eventLoopP99Ms} / ${x.eventLoopMaxMs} | ${x.peakRssMB} |`,
-  )
-  .join('\n')}
+Ceilings, measured in the same run: a ${r.ceilings.threads}-thread memory copy moves ${r.ceilings.copyGBps} GB/s
+(read + write; ${r.ceilings.readGBps} GB/s read); onnxruntime's int4 \`MatMulNBits\` kernel (block 32, accuracy level 4)
+computes ${r.ceilings.int4Gflops} GFLOP/s on a 2,048-row product. Decoding must read ${mb(r.costs.weightBytesPerToken)}
+of weights per token plus ${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KB of fp32 cache per token of context (mean
+context of the run), which bounds decode at read bandwidth ÷ those bytes; prefill costs
+${(r.costs.flopsPerPromptToken / 1e9).toFixed(1)} GFLOP per token in matrix products, bounded by the kernel's rate.
 
-Raw numbers: \`bench/results/latest.json\`.
+| | engine | transformers.js | engine ÷ transformers.js | bound | engine ÷ bound |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Same greedy tokens on both sides: ${r.perPrompt.map((p) => `${p.promptTokens}-token prompt ${p.sameTokens}`).join(', ')}.
+
+| load (model + tokenizer, fresh process) | engine | transformers.js | ratio |
+|---|---|---|---|
+| cold (the model's files dropped from the page cache first) | ${(Number(l.coldEngineMs) / 1000).toFixed(1)} s | ${(Number(l.coldTransformersMs) / 1000).toFixed(1)} s | ${l.ratioCold}× faster |
+| warm (median of ${(l.warmStartsMs as number[]).length} starts in a row) | ${(Number(l.warmEngineMs) / 1000).toFixed(1)} s | ${(Number(l.warmTransformersMs) / 1000).toFixed(1)} s | ${l.ratioWarm}× faster |
+| tenth start ÷ first of those | ${l.tenthOverFirstWarm} | | |
+| the engine without its optimized copy (warm) | ${(Number(l.warmWithoutCopyMs) / 1000).toFixed(1)} s | | |
+| the very first start on a machine (builds the optimized copy, once) | ${(Number(l.firstStartMs) / 1000).toFixed(1)} s | | |
+
+Warm starts in order (ms): ${(l.warmStartsMs as number[]).join(', ')}. Optimized copy: ${l.optimized}.
+
+Peak memory (RSS of the whole process, main thread and worker): engine ${r.memory.enginePeakRssMB} MB
+(${r.memory.engineOverDisk}× the model's ${r.modelDiskMB} MB on disk), transformers.js ${r.memory.transformersPeakRssMB} MB.
+Event-loop delay p99 while generating: engine ${r.eventLoopP99Ms} ms (its main thread, where HTTP is served),
+transformers.js ${r.transformersEventLoopP99Ms} ms (it runs on the main thread).
+
+Raw numbers: \`bench/results/engine.json\`.
 `;
 }
 
@@ -109,12 +167,16 @@ Same greedy tokens in every mode: ${r.sameTokens}. Raw numbers: \`bench/results/
 
 /** Rewrites BENCHMARKS.md from whatever results exist. */
 export function writeBenchmarksMd(): void {
-  const engine = read('latest.json');
+  const engine = read('engine.json') as unknown as EngineReport | null;
+  const extraEngine = readdirSync(RESULTS)
+    .filter((n) => /^engine-.+\.json$/.test(n))
+    .map((n) => read(n) as unknown as EngineReport);
   const pane = read('pane-stream.json');
   const long = read('long-document.json');
   const kv = read('kv-cache.json');
   const sections = [
     engine && engineSection(engine),
+    ...extraEngine.map(engineSection),
     long && longSection(long),
     kv && kv.modes && kvSection(kv),
     pane && paneSection(pane),

@@ -1,130 +1,254 @@
 /**
- * `npm run bench`: the engine measured as a client sees it — a real HTTPS engine in this process, its worker on a
- * generated model — plus the event loop's delay while the worker generates.
+ * `npm run bench`: the engine against transformers.js' own `generate` and against this machine's limits, in one
+ * run, on the generated Phi-3-mini-sized int4 model (generated and cached on first use, 2.8 GB).
  *
- *   npm run bench                       # tiny and phi3-mini (generated and cached on first use, ~2.8 GB)
- *   npm run bench -- --size tiny        # one size
- *   npm run bench -- --runs 3 --device cpu
+ *   npm run bench                                  # phi3-mini, CPU, 2 alternated repetitions (~20 min here)
+ *   npm run bench -- --size tiny --reps 1          # a quick check of the whole pipeline
+ *   npm run bench -- --device webgpu               # where a WebGPU adapter exists (both sides)
  *
- * Writes bench/results/latest.json and rewrites BENCHMARKS.md (bench/benchmarks-md.ts).
+ * Each side runs in its own fresh process (bench/engine-runner.ts, bench/transformers-js-runner.ts), given the
+ * same prompt tokens and the same decoding settings, alternating which goes first so that drift in the machine's
+ * speed falls on both. Cold loads start with the model's files dropped from the page cache. The ceilings
+ * (bench/ceilings.ts) are measured in the same run. Writes bench/results/engine.json and rewrites BENCHMARKS.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
-import type { ModelSize } from '../models/model-sizes';
-import type { SummaryEvent, Usage } from '../localhost-engine/api/schemas';
-import type { DeviceOption } from '../localhost-engine/inference/worker-protocol';
-import { WorkerSummarizer } from '../localhost-engine/summarize/worker-summarizer';
-import { collect, startTestEngine, summarizeStream } from '../test/helpers/test-engine';
+import { MODEL_SIZES, type ModelSize } from '../models/model-sizes';
 import { writeBenchmarksMd } from './benchmarks-md';
+import { measureCeilings, modelCosts } from './ceilings';
 
 const { values } = parseArgs({
   options: {
-    size: { type: 'string', multiple: true },
-    runs: { type: 'string', default: '2' },
+    size: { type: 'string', default: 'phi3-mini' },
+    reps: { type: 'string', default: '2' },
+    prompts: { type: 'string', default: '512,2048' },
+    'new-tokens': { type: 'string', default: '128' },
+    starts: { type: 'string', default: '10' },
     device: { type: 'string', default: 'cpu' },
-    'max-new-tokens': { type: 'string', default: '32' },
+    threads: { type: 'string' },
   },
 });
-const sizes = (values.size ?? ['tiny', 'phi3-mini']) as ModelSize[];
-const runs = Number(values.runs);
-const device = values.device as DeviceOption;
-const maxNewTokens = Number(values['max-new-tokens']);
+const size = values.size as ModelSize;
+const reps = Number(values.reps);
+const prompts = values.prompts.split(',').map(Number);
+const newTokens = Number(values['new-tokens']);
+const REPO = path.join(__dirname, '..');
+const OPTIMIZED_DIR = path.join(REPO, '.cache', 'bench-home', 'optimized-models');
 
-/** About 1,200 prompt tokens of contract-like English under four headings, built from a fixed text so every run is the same. */
-function benchDocument(): {
-  document: { paragraphs: Array<Record<string, unknown>> };
-  options: Record<string, string>;
-} {
-  const sentences = [
-    'The supplier shall deliver the goods described in Schedule A within thirty days of each purchase order.',
-    'Payment is due forty-five days after the invoice date, and late payments accrue interest at two percent per month.',
-    'Either party may terminate this agreement with ninety days written notice if the other party materially breaches it.',
-    'All confidential information remains the property of the disclosing party and must be returned on request.',
-  ];
-  const paragraphs: Array<Record<string, unknown>> = [];
-  for (let section = 1; section <= 4; section++) {
-    paragraphs.push({ text: `Section ${section}`, style: 'Heading1', outlineLevel: 1 });
-    for (let p = 0; p < 3; p++) {
-      const rotated = [...sentences.slice(p), ...sentences.slice(0, p)];
-      paragraphs.push({ text: rotated.join(' '), style: 'Normal' });
-    }
-  }
-  return { document: { paragraphs }, options: { style: 'key-points', length: 'short' } };
+interface Run {
+  promptTokens: number;
+  newTokens: number;
+  ttftMs: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  tokens: number[];
+}
+interface SideResult {
+  side: string;
+  loadMs: number;
+  runs?: Run[];
+  peakRssMB: number;
+  eventLoopP99Ms?: number;
+  optimized?: { status: string; reason?: string; buildMs?: number } | null;
+  error?: string;
 }
 
-interface RunResult extends Usage {
-  eventLoopP99Ms: number;
-  eventLoopMaxMs: number;
-}
-
-async function benchSize(size: ModelSize): Promise<Record<string, unknown>> {
-  const modelDir = await ensureGeneratedModel({ size, layout: 'transformers' });
-  const summarizer = new WorkerSummarizer({ modelDir, device, maxNewTokens });
-  const engine = await startTestEngine(modelDir, { summarizer, device });
+function runChild(script: string, args: string[]): SideResult {
+  const tsx = require.resolve('tsx/cli');
+  const child = spawnSync(process.execPath, [tsx, path.join(__dirname, script), ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const last = child.stdout.trim().split('\n').at(-1) ?? '';
+  let parsed: SideResult;
   try {
-    const loadStart = performance.now();
-    await summarizer.warmUp();
-    const loadWallMs = performance.now() - loadStart;
-    const results: RunResult[] = [];
-    for (let r = 0; r < runs + 1; r++) {
-      const histogram = monitorEventLoopDelay({ resolution: 1 });
-      histogram.enable();
-      const events = await collect(await summarizeStream(engine, benchDocument()));
-      histogram.disable();
-      const done = events
-        .map((e) => e.event)
-        .find((e): e is Extract<SummaryEvent, { type: 'done' }> => e.type === 'done');
-      if (!done) throw new Error(`run ${r} did not finish: ${JSON.stringify(events.at(-1)?.event)}`);
-      // The first run warms the kernels and the prompt shape; it is not counted.
-      if (r > 0) {
-        results.push({
-          ...done.usage,
-          eventLoopP99Ms: histogram.percentile(99) / 1e6,
-          eventLoopMaxMs: histogram.max / 1e6,
-        });
-      }
-    }
-    const median = (
-      key: 'ttftMs' | 'prefillTokensPerSecond' | 'decodeTokensPerSecond' | 'totalMs',
-    ): number => {
-      const sorted = results.map((x) => x[key]).sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)];
-    };
-    return {
-      size,
-      device: summarizer.health().device,
-      loadMs: Math.round(loadWallMs),
-      inputTokens: results[0].inputTokens,
-      outputTokens: results[0].outputTokens,
-      ttftMs: Math.round(median('ttftMs')),
-      prefillTokensPerSecond: Number(median('prefillTokensPerSecond').toFixed(1)),
-      decodeTokensPerSecond: Number(median('decodeTokensPerSecond').toFixed(1)),
-      totalMs: Math.round(median('totalMs')),
-      eventLoopP99Ms: Number(Math.max(...results.map((x) => x.eventLoopP99Ms)).toFixed(1)),
-      eventLoopMaxMs: Number(Math.max(...results.map((x) => x.eventLoopMaxMs)).toFixed(1)),
-      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      runs: results.length,
-    };
-  } finally {
-    await engine.close();
+    parsed = JSON.parse(last) as SideResult;
+  } catch {
+    throw new Error(`${script} printed no result (exit ${child.status}): ${child.stdout.slice(-500)}`);
+  }
+  if (parsed.error || child.status !== 0)
+    throw new Error(`${script} failed: ${parsed.error ?? child.status}`);
+  return parsed;
+}
+
+/** Drops a folder's files from the page cache (GNU dd's `nocache`), so the next load reads the disk. */
+function evict(dir: string): void {
+  if (process.platform !== 'linux' || !existsSync(dir)) return;
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const file = path.join(dir, name);
+    if (statSync(file).isFile())
+      spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0'], { stdio: 'ignore' });
   }
 }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 
 async function main(): Promise<void> {
-  const machine = `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}`;
-  const rows: Array<Record<string, unknown>> = [];
-  for (const size of sizes) {
-    const row = await benchSize(size);
-    rows.push(row);
-    console.log(JSON.stringify(row));
+  const modelDir = await ensureGeneratedModel({ size, layout: 'transformers' });
+  const config = MODEL_SIZES[size];
+  const common = ['--model-dir', modelDir, '--device', values.device];
+  if (values.threads) common.push('--threads', values.threads);
+  // The engine as `npm start` runs it: compiled, so its worker thread does not compile TypeScript as it starts.
+  const build = spawnSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: REPO,
+      stdio: 'inherit',
+    },
+  );
+  if (build.status !== 0) throw new Error('npm run build failed');
+  const engineArgs = [...common, '--compiled', '--optimized-dir', OPTIMIZED_DIR];
+  const fullArgs = ['--prompts', prompts.join(','), '--new-tokens', String(newTokens)];
+
+  console.error('ceilings…');
+  const ceilings = await measureCeilings({
+    intraOpThreads: values.threads ? Number(values.threads) : undefined,
+  });
+  const dataFile = path.join(modelDir, 'onnx', 'model_q4.onnx_data');
+  const diskBytes = statSync(dataFile).size + statSync(path.join(modelDir, 'onnx', 'model_q4.onnx')).size;
+  const costs = modelCosts(
+    {
+      hiddenSize: config.hiddenSize,
+      intermediateSize: config.intermediateSize,
+      layers: config.numHiddenLayers,
+      vocabSize: config.vocabSize,
+      kvHeads: config.numKeyValueHeads,
+      headSize: config.headSize,
+      heads: config.numAttentionHeads,
+    },
+    statSync(dataFile).size,
+    config.vocabSize * config.hiddenSize * 4,
+  );
+
+  // Starts: the very first (builds the optimized copy), a cold one, then warm ones in a row.
+  console.error('starts…');
+  rmSync(OPTIMIZED_DIR, { recursive: true, force: true });
+  const firstStart = runChild('engine-runner.ts', [...engineArgs, '--load-only']);
+  evict(modelDir);
+  evict(OPTIMIZED_DIR);
+  const coldEngine = runChild('engine-runner.ts', [...engineArgs, '--load-only']);
+  evict(modelDir);
+  const coldTransformers = runChild('transformers-js-runner.ts', [...common, '--load-only']);
+  const warmStarts: number[] = [];
+  for (let i = 0; i < Number(values.starts); i++)
+    warmStarts.push(runChild('engine-runner.ts', [...engineArgs, '--load-only']).loadMs);
+  const withoutCopy = runChild('engine-runner.ts', [
+    ...common,
+    '--compiled',
+    '--optimized-dir',
+    'none',
+    '--load-only',
+  ]);
+
+  // Generation, alternating which side goes first.
+  const engine: SideResult[] = [];
+  const transformers: SideResult[] = [];
+  for (let r = 0; r < reps; r++) {
+    const order = r % 2 === 0 ? ['engine', 'transformers'] : ['transformers', 'engine'];
+    for (const side of order) {
+      console.error(`repetition ${r + 1}/${reps}: ${side}…`);
+      if (side === 'engine') engine.push(runChild('engine-runner.ts', [...engineArgs, ...fullArgs]));
+      else transformers.push(runChild('transformers-js-runner.ts', [...common, ...fullArgs]));
+    }
   }
-  const report = { date: new Date().toISOString(), machine, device, maxNewTokens, rows };
+
+  const readGBps = ceilings.readGBps;
+  const prefillBound = (ceilings.int4Gflops * 1e9) / costs.flopsPerPromptToken;
+  const perPrompt = prompts.map((promptTokens, i) => {
+    const pick = (
+      results: SideResult[],
+      key: 'ttftMs' | 'prefillTokensPerSecond' | 'decodeTokensPerSecond',
+    ) => median(results.map((x) => x.runs![i][key]));
+    const e = {
+      ttftMs: pick(engine, 'ttftMs'),
+      prefill: pick(engine, 'prefillTokensPerSecond'),
+      decode: pick(engine, 'decodeTokensPerSecond'),
+    };
+    const t = {
+      ttftMs: pick(transformers, 'ttftMs'),
+      prefill: pick(transformers, 'prefillTokensPerSecond'),
+      decode: pick(transformers, 'decodeTokensPerSecond'),
+    };
+    // Decode reads every weight once per token plus the cache so far (the mean context over the run).
+    const context = promptTokens + newTokens / 2;
+    const decodeBound =
+      (readGBps * 1e9) / (costs.weightBytesPerToken + costs.kvBytesPerContextToken * context);
+    return {
+      promptTokens,
+      newTokens,
+      engine: { ...e, prefill: round(e.prefill), decode: round(e.decode) },
+      transformers: { ...t, prefill: round(t.prefill), decode: round(t.decode) },
+      ratio: {
+        prefill: round(e.prefill / t.prefill),
+        decode: round(e.decode / t.decode),
+        ttft: round(t.ttftMs / e.ttftMs),
+      },
+      bound: { prefill: round(prefillBound, 1), decode: round(decodeBound) },
+      ofBound: { prefill: round(e.prefill / prefillBound), decode: round(e.decode / decodeBound) },
+      sameTokens: engine.every(
+        (x, k) => JSON.stringify(x.runs![i].tokens) === JSON.stringify(transformers[k].runs![i].tokens),
+      ),
+    };
+  });
+  const warmTransformers = median(transformers.map((x) => x.loadMs));
+  const enginePeak = Math.max(...engine.map((x) => x.peakRssMB));
+  const cpu = os.cpus();
+  const report = {
+    date: new Date().toISOString(),
+    machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}, onnxruntime-node ${ort.env.versions.node}`,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    size,
+    device: values.device,
+    reps,
+    newTokens,
+    modelDiskMB: Math.round(diskBytes / 2 ** 20),
+    ceilings,
+    costs,
+    load: {
+      firstStartMs: firstStart.loadMs,
+      firstStartBuildMs: Math.round(firstStart.optimized?.buildMs ?? 0),
+      optimized:
+        coldEngine.optimized?.status === 'reused' ? 'reused' : (coldEngine.optimized?.reason ?? 'none'),
+      coldEngineMs: coldEngine.loadMs,
+      coldTransformersMs: coldTransformers.loadMs,
+      warmEngineMs: median(warmStarts),
+      warmStartsMs: warmStarts,
+      tenthOverFirstWarm: round(warmStarts.at(-1)! / warmStarts[0]),
+      warmWithoutCopyMs: withoutCopy.loadMs,
+      warmTransformersMs: warmTransformers,
+      ratioWarm: round(warmTransformers / median(warmStarts)),
+      ratioCold: round(coldTransformers.loadMs / coldEngine.loadMs),
+    },
+    perPrompt,
+    memory: {
+      enginePeakRssMB: enginePeak,
+      transformersPeakRssMB: Math.max(...transformers.map((x) => x.peakRssMB)),
+      engineOverDisk: round(enginePeak / (diskBytes / 2 ** 20)),
+    },
+    eventLoopP99Ms: Math.max(...engine.map((x) => x.eventLoopP99Ms ?? 0)),
+    transformersEventLoopP99Ms: Math.max(...transformers.map((x) => x.eventLoopP99Ms ?? 0)),
+    raw: { engine, transformers, firstStart, coldEngine, coldTransformers, withoutCopy },
+  };
+  // The raw token lists are long and say nothing a reader needs; sameTokens keeps their comparison.
+  for (const side of [...engine, ...transformers])
+    for (const run of side.runs ?? []) run.tokens = run.tokens.slice(0, 8);
+  console.log(JSON.stringify({ load: report.load, perPrompt, memory: report.memory }, null, 2));
   mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  writeFileSync(path.join(__dirname, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const name =
+    values.device === 'cpu' && size === 'phi3-mini' ? 'engine.json' : `engine-${size}-${values.device}.json`;
+  writeFileSync(path.join(__dirname, 'results', name), `${JSON.stringify(report, null, 2)}\n`);
   writeBenchmarksMd();
 }
 

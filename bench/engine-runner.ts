@@ -1,0 +1,111 @@
+/**
+ * One side of `npm run bench`, run in its own fresh process: the engine's inference worker (the same class the
+ * engine uses) on a model folder, given the exact prompt tokens transformers.js gets in its runner.
+ *
+ *   npx tsx bench/engine-runner.ts --model-dir DIR --prompts 512,2048 --new-tokens 128
+ *     [--threads N] [--device cpu|webgpu|dml|auto] [--optimized-dir DIR|none] [--load-only] [--compiled]
+ *
+ * Prints one line of JSON last: load time, the optimized copy's status, per prompt length the time to first
+ * token, prefill and decode rates and the tokens, the main thread's event-loop delay while the worker generated,
+ * and the process's peak RSS (main thread and worker together, as the engine's process holds both).
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import type { DeviceOption } from '../localhost-engine/inference/worker-protocol';
+import { benchPrompt } from './bench-prompt';
+
+const { values } = parseArgs({
+  options: {
+    'model-dir': { type: 'string' },
+    prompts: { type: 'string', default: '512,2048' },
+    'new-tokens': { type: 'string', default: '128' },
+    threads: { type: 'string' },
+    device: { type: 'string', default: 'cpu' },
+    'optimized-dir': { type: 'string' },
+    'load-only': { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
+  },
+});
+
+type ClientModule = typeof import('../localhost-engine/inference/inference-worker-client');
+
+/**
+ * The engine as `npm start` runs it (`--compiled`: dist/, built by `npm run build`, so the worker thread starts
+ * from JavaScript), or from source through tsx (its worker then compiles TypeScript as it starts).
+ */
+async function clientModule(): Promise<ClientModule> {
+  if (!values.compiled) return import('../localhost-engine/inference/inference-worker-client');
+  const file = path.join(
+    __dirname,
+    '..',
+    'dist',
+    'localhost-engine',
+    'inference',
+    'inference-worker-client.js',
+  );
+  return (await import(file)) as ClientModule;
+}
+
+async function main(): Promise<void> {
+  if (!values['model-dir']) throw new Error('--model-dir is required');
+  const optimizedDir = values['optimized-dir'];
+  const { InferenceWorkerClient } = await clientModule();
+  const client = new InferenceWorkerClient({
+    modelDir: values['model-dir'],
+    device: values.device as DeviceOption,
+    intraOpThreads: values.threads ? Number(values.threads) : undefined,
+    optimizedModelsDir: optimizedDir === 'none' ? null : optimizedDir,
+  });
+  try {
+    const loadStart = performance.now();
+    await client.ensureLoaded();
+    const loadMs = performance.now() - loadStart;
+    if (client.state !== 'ready') throw new Error(`load failed: ${client.error}`);
+    const head = {
+      side: 'engine',
+      device: client.device,
+      loadMs: Math.round(loadMs),
+      optimized: client.optimized,
+    };
+    if (values['load-only']) {
+      console.log(JSON.stringify({ ...head, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+      return;
+    }
+    const callbacks = { onStarted: () => undefined, onDelta: () => undefined };
+    // Both sides warm up the same way before timing: a short prompt and two tokens.
+    await client.generateFromIds(benchPrompt(16), 2, callbacks);
+    const newTokens = Number(values['new-tokens']);
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    histogram.enable();
+    const runs = [];
+    for (const promptTokens of values.prompts.split(',').map(Number)) {
+      const result = await client.generateFromIds(benchPrompt(promptTokens), newTokens, callbacks);
+      const u = result.usage;
+      runs.push({
+        promptTokens,
+        newTokens: result.tokenIds.length,
+        ttftMs: Math.round(u.ttftMs),
+        prefillTokensPerSecond: Number(u.prefillTokensPerSecond.toFixed(2)),
+        decodeTokensPerSecond: Number(u.decodeTokensPerSecond.toFixed(2)),
+        tokens: result.tokenIds,
+      });
+    }
+    histogram.disable();
+    console.log(
+      JSON.stringify({
+        ...head,
+        runs,
+        eventLoopP99Ms: Number((histogram.percentile(99) / 1e6).toFixed(1)),
+        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      }),
+    );
+  } finally {
+    await client.close();
+  }
+}
+
+main().catch((err: Error) => {
+  console.log(JSON.stringify({ side: 'engine', error: err.message }));
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+/**
+ * The benchmark's parts on the tiny model: both runners take the same prompt tokens and settings, so they must
+ * produce the same greedy tokens (the comparison is only fair if they do the same work), report every figure the
+ * orchestrator reads, and the ceilings and per-token costs come out as the formulas say.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ensureGeneratedModel } from '../../models/ensure-generated-model';
+import { MODEL_SIZES } from '../../models/model-sizes';
+import { measureCeilings, modelCosts } from '../../bench/ceilings';
+
+const REPO = path.join(__dirname, '..', '..');
+
+function runner(script: string, args: string[]): Record<string, unknown> {
+  const child = spawnSync(
+    process.execPath,
+    [require.resolve('tsx/cli'), path.join(REPO, 'bench', script), ...args],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+    },
+  );
+  expect(child.status).toBe(0);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+interface Run {
+  promptTokens: number;
+  newTokens: number;
+  ttftMs: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  tokens: number[];
+}
+
+describe('benchmark runners', () => {
+  it('the engine and transformers.js generate the same tokens for the same prompt and report each figure', async () => {
+    const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    const args = ['--model-dir', dir, '--prompts', '24,40', '--new-tokens', '6'];
+    const engine = runner('engine-runner.ts', [...args, '--optimized-dir', 'none']);
+    const transformers = runner('transformers-js-runner.ts', args);
+    for (const side of [engine, transformers]) {
+      expect(side.loadMs).toBeGreaterThan(0);
+      expect(side.peakRssMB).toBeGreaterThan(50);
+      expect(side.eventLoopP99Ms).toBeGreaterThanOrEqual(0);
+      const runs = side.runs as Run[];
+      expect(runs.map((r) => [r.promptTokens, r.newTokens])).toEqual([
+        [24, 6],
+        [40, 6],
+      ]);
+      for (const r of runs) {
+        expect(r.prefillTokensPerSecond).toBeGreaterThan(0);
+        expect(r.decodeTokensPerSecond).toBeGreaterThan(0);
+        expect(r.tokens).toHaveLength(6);
+      }
+    }
+    expect((engine.runs as Run[]).map((r) => r.tokens)).toEqual(
+      (transformers.runs as Run[]).map((r) => r.tokens),
+    );
+    expect(engine.optimized).toMatchObject({ status: 'skipped' });
+  });
+
+  it('measures positive ceilings', async () => {
+    const c = await measureCeilings({ copyMB: 64, repeats: 1, rows: 64 });
+    expect(c.threads).toBeGreaterThanOrEqual(1);
+    for (const v of [c.copyGBps, c.readGBps, c.int4Gflops]) {
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeGreaterThan(0);
+    }
+    expect(c.matmul).toMatchObject({ m: 64, k: 3072, n: 8192 });
+  });
+
+  it("counts Phi-3-mini's per-token costs", () => {
+    const c = MODEL_SIZES['phi3-mini'];
+    const embedding = c.vocabSize * c.hiddenSize * 4;
+    const costs = modelCosts(
+      {
+        hiddenSize: c.hiddenSize,
+        intermediateSize: c.intermediateSize,
+        layers: c.numHiddenLayers,
+        vocabSize: c.vocabSize,
+        kvHeads: c.numKeyValueHeads,
+        headSize: c.headSize,
+        heads: c.numAttentionHeads,
+      },
+      2_781_023_232,
+      embedding,
+    );
+    // 32 layers × (3072·9216 + 3072·3072 + 3072·16384 + 8192·3072) + 3072·32064 weights in matrix products.
+    expect(costs.matmulParams).toBe(
+      32 * (3072 * 9216 + 3072 * 3072 + 3072 * 16384 + 8192 * 3072) + 3072 * 32064,
+    );
+    expect(costs.flopsPerPromptToken).toBe(2 * costs.matmulParams);
+    expect(costs.kvBytesPerContextToken).toBe(786_432);
+    expect(costs.weightBytesPerToken).toBe(2_781_023_232 - embedding + 3072 * 4);
+  });
+});
