@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import { MODEL_SIZES, type ModelSize } from '../models/model-sizes';
+import { BENCH_OPTIMIZED_DIR } from './bench-home';
 import { writeBenchmarksMd } from './benchmarks-md';
 import { measureCeilings, modelCosts } from './ceilings';
 
@@ -38,7 +39,6 @@ const reps = Number(values.reps);
 const prompts = values.prompts.split(',').map(Number);
 const newTokens = Number(values['new-tokens']);
 const REPO = path.join(__dirname, '..');
-const OPTIMIZED_DIR = path.join(REPO, '.cache', 'bench-home', 'optimized-models');
 
 interface Run {
   promptTokens: number;
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     },
   );
   if (build.status !== 0) throw new Error('npm run build failed');
-  const engineArgs = [...common, '--compiled', '--optimized-dir', OPTIMIZED_DIR];
+  const engineArgs = [...common, '--compiled', '--optimized-dir', BENCH_OPTIMIZED_DIR];
   const fullArgs = ['--prompts', prompts.join(','), '--new-tokens', String(newTokens)];
 
   console.error('ceilings…');
@@ -134,10 +134,10 @@ async function main(): Promise<void> {
 
   // Starts: the very first (builds the optimized copy), a cold one, then warm ones in a row.
   console.error('starts…');
-  rmSync(OPTIMIZED_DIR, { recursive: true, force: true });
+  rmSync(BENCH_OPTIMIZED_DIR, { recursive: true, force: true });
   const firstStart = runChild('engine-runner.ts', [...engineArgs, '--load-only']);
   evict(modelDir);
-  evict(OPTIMIZED_DIR);
+  evict(BENCH_OPTIMIZED_DIR);
   const coldEngine = runChild('engine-runner.ts', [...engineArgs, '--load-only']);
   evict(modelDir);
   const coldTransformers = runChild('transformers-js-runner.ts', [...common, '--load-only']);
@@ -208,7 +208,9 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}, onnxruntime-node ${ort.env.versions.node}`,
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(
+      ' ',
+    ),
     size,
     device: values.device,
     reps,
