@@ -283,7 +283,8 @@ export async function greedyLoop(
       return out.logits;
     }
     if (sig.sharedKvCache) {
-      // The same tensors as past and present: the graph appends this step's keys and values in place.
+      // The same tensors as past and preallocated present: onnxruntime-node 1.30 fills the present by copying
+      // onnxruntime's output into it, the whole buffer every step (why the delta outputs above are faster).
       const fetches: Record<string, OrtTensor | null> = { logits: null };
       for (const [name, tensor] of Object.entries(past))
         fetches[name.replace('past_key_values.', 'present.')] = tensor;
