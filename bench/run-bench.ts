@@ -21,6 +21,7 @@ import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import { MODEL_SIZES, type ModelSize } from '../models/model-sizes';
 import { BENCH_OPTIMIZED_DIR } from './bench-home';
 import { writeBenchmarksMd } from './benchmarks-md';
+import type { RunnerResult } from './runner-result';
 import { measureCeilings, modelCosts } from './ceilings';
 
 const { values } = parseArgs({
@@ -40,25 +41,7 @@ const prompts = values.prompts.split(',').map(Number);
 const newTokens = Number(values['new-tokens']);
 const REPO = path.join(__dirname, '..');
 
-interface Run {
-  promptTokens: number;
-  newTokens: number;
-  ttftMs: number;
-  prefillTokensPerSecond: number;
-  decodeTokensPerSecond: number;
-  tokens: number[];
-}
-interface SideResult {
-  side: string;
-  loadMs: number;
-  runs?: Run[];
-  peakRssMB: number;
-  eventLoopP99Ms?: number;
-  optimized?: { status: string; reason?: string; buildMs?: number } | null;
-  error?: string;
-}
-
-function runChild(script: string, args: string[]): SideResult {
+function runChild(script: string, args: string[]): RunnerResult {
   const tsx = require.resolve('tsx/cli');
   const child = spawnSync(process.execPath, [tsx, path.join(__dirname, script), ...args], {
     cwd: REPO,
@@ -67,9 +50,9 @@ function runChild(script: string, args: string[]): SideResult {
     maxBuffer: 64 * 2 ** 20,
   });
   const last = child.stdout.trim().split('\n').at(-1) ?? '';
-  let parsed: SideResult;
+  let parsed: RunnerResult;
   try {
-    parsed = JSON.parse(last) as SideResult;
+    parsed = JSON.parse(last) as RunnerResult;
   } catch {
     throw new Error(`${script} printed no result (exit ${child.status}): ${child.stdout.slice(-500)}`);
   }
@@ -153,8 +136,8 @@ async function main(): Promise<void> {
   ]);
 
   // Generation, alternating which side goes first.
-  const engine: SideResult[] = [];
-  const transformers: SideResult[] = [];
+  const engine: RunnerResult[] = [];
+  const transformers: RunnerResult[] = [];
   for (let r = 0; r < reps; r++) {
     const order = r % 2 === 0 ? ['engine', 'transformers'] : ['transformers', 'engine'];
     for (const side of order) {
@@ -168,7 +151,7 @@ async function main(): Promise<void> {
   const prefillBound = (ceilings.int4Gflops * 1e9) / costs.flopsPerPromptToken;
   const perPrompt = prompts.map((promptTokens, i) => {
     const pick = (
-      results: SideResult[],
+      results: RunnerResult[],
       key: 'ttftMs' | 'prefillTokensPerSecond' | 'decodeTokensPerSecond',
     ) => median(results.map((x) => x.runs![i][key]));
     const e = {

@@ -26,8 +26,8 @@ export interface ModelFolder {
   kvHeads: number | null;
   headSize: number | null;
   /**
-   * Whether the graph's attention (GroupQueryAttention) can write the new keys and values into the past buffer
-   * in place, so the cache is allocated once instead of copied at every step.
+   * Whether the graph's attention (GroupQueryAttention) reads a past buffer longer than the tokens it holds, so the
+   * token loop can keep one cache buffer per layer for a whole generation (token-loop.ts).
    */
   sharedKvCache: boolean;
 }

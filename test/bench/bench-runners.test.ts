@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { MODEL_SIZES } from '../../models/model-sizes';
 import { measureCeilings, modelCosts } from '../../bench/ceilings';
+import type { RunnerRun } from '../../bench/runner-result';
 
 const REPO = path.join(__dirname, '..', '..');
 
@@ -24,15 +25,6 @@ function runner(script: string, args: string[]): Record<string, unknown> {
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
-interface Run {
-  promptTokens: number;
-  newTokens: number;
-  ttftMs: number;
-  prefillTokensPerSecond: number;
-  decodeTokensPerSecond: number;
-  tokens: number[];
-}
-
 describe('benchmark runners', () => {
   it('the engine and transformers.js generate the same tokens for the same prompt and report each figure', async () => {
     const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
@@ -43,7 +35,7 @@ describe('benchmark runners', () => {
       expect(side.loadMs).toBeGreaterThan(0);
       expect(side.peakRssMB).toBeGreaterThan(50);
       expect(side.eventLoopP99Ms).toBeGreaterThanOrEqual(0);
-      const runs = side.runs as Run[];
+      const runs = side.runs as RunnerRun[];
       expect(runs.map((r) => [r.promptTokens, r.newTokens])).toEqual([
         [24, 6],
         [40, 6],
@@ -54,8 +46,8 @@ describe('benchmark runners', () => {
         expect(r.tokens).toHaveLength(6);
       }
     }
-    expect((engine.runs as Run[]).map((r) => r.tokens)).toEqual(
-      (transformers.runs as Run[]).map((r) => r.tokens),
+    expect((engine.runs as RunnerRun[]).map((r) => r.tokens)).toEqual(
+      (transformers.runs as RunnerRun[]).map((r) => r.tokens),
     );
     expect(engine.optimized).toMatchObject({ status: 'skipped' });
   });

@@ -1,0 +1,23 @@
+/** What each benchmark runner (engine-runner.ts, transformers-js-runner.ts) prints as its last line. */
+
+/** One generation: `newTokens` after a `promptTokens`-token prompt. */
+export interface RunnerRun {
+  promptTokens: number;
+  newTokens: number;
+  ttftMs: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  tokens: number[];
+}
+
+export interface RunnerResult {
+  side: string;
+  loadMs: number;
+  /** Absent with `--load-only`. */
+  runs?: RunnerRun[];
+  peakRssMB: number;
+  eventLoopP99Ms?: number;
+  /** The engine's optimized copy: reused, built, or why not. */
+  optimized?: { status: string; reason?: string; buildMs?: number } | null;
+  error?: string;
+}
