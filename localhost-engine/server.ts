@@ -125,16 +125,20 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
   const port = address && typeof address === 'object' ? address.port : config.port;
   if (summarizer instanceof WorkerSummarizer) {
     const worker = summarizer.worker;
-    void summarizer.warmUp().then(() => {
-      if (worker.state !== 'ready') return;
-      const copy = worker.optimized;
-      instance.log.info(
-        { device: worker.device, loadMs: Math.round(worker.loadMs), optimizedCopy: copy?.status ?? 'none' },
-        copy?.status === 'skipped'
-          ? `model loaded without the optimized copy: ${copy.reason}`
-          : `model loaded${copy?.status === 'built' ? ' (optimized copy built, once)' : ''}`,
-      );
-    });
+    void summarizer
+      .warmUp()
+      .then(() => {
+        if (worker.state !== 'ready') return;
+        const copy = worker.optimized;
+        instance.log.info(
+          { device: worker.device, loadMs: Math.round(worker.loadMs), optimizedCopy: copy?.status ?? 'none' },
+          copy?.status === 'skipped'
+            ? `model loaded without the optimized copy: ${copy.reason}`
+            : `model loaded${copy?.status === 'built' ? ' (optimized copy built, once)' : ''}`,
+        );
+      })
+      // A failed load is reported by /api/health and the first request; nothing to do here.
+      .catch(() => undefined);
   }
   return {
     app: instance,

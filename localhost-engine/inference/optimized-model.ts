@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
-import { readDecoderSignature } from './token-loop';
+import { int64, readDecoderSignature } from './token-loop';
 
 /** Bump when the way copies are made changes, so older copies are rebuilt. */
 const FORMAT = 1;
@@ -259,8 +259,6 @@ export async function optimizedCpuModel(
 async function probeLogits(session: InferenceSession): Promise<ArrayLike<number>> {
   const sig = readDecoderSignature(session);
   const n = 8;
-  const int64 = (values: number[], dims: number[]): ort.Tensor =>
-    new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
   const feeds: Record<string, ort.Tensor> = {
     input_ids: int64(
       Array.from({ length: n }, (_, i) => 1 + i * 7),

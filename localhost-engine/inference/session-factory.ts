@@ -76,7 +76,13 @@ export interface CpuModelOptions {
 /** The graph to open: the file itself, or its bytes rewritten with the KV delta outputs. */
 async function cpuSource(modelFile: string, kvDelta: boolean): Promise<ModelSource> {
   if (!kvDelta) return { file: modelFile };
-  const rewritten = addKvDeltaOutputs(await fs.readFile(modelFile));
+  let rewritten: ReturnType<typeof addKvDeltaOutputs>;
+  try {
+    rewritten = addKvDeltaOutputs(await fs.readFile(modelFile));
+  } catch {
+    // A graph this reader cannot walk (cut short, say): onnxruntime opens the file itself and says what is wrong.
+    return { file: modelFile };
+  }
   return rewritten ? { file: modelFile, bytes: rewritten.model } : { file: modelFile };
 }
 

@@ -194,7 +194,8 @@ function argmax(row: Float32Array): number {
   return best;
 }
 
-function int64(values: ArrayLike<number>, dims: number[]): OrtTensor {
+/** An int64 tensor of `values` (token ids, positions, masks). */
+export function int64(values: ArrayLike<number>, dims: number[]): OrtTensor {
   const data = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
   return new ort.Tensor('int64', data, dims);
