@@ -206,6 +206,8 @@ async function main(): Promise<void> {
       firstStartBuildMs: Math.round(firstStart.optimized?.buildMs ?? 0),
       optimized:
         coldEngine.optimized?.status === 'reused' ? 'reused' : (coldEngine.optimized?.reason ?? 'none'),
+      // Only Linux drops files from the page cache here (dd iflag=nocache); elsewhere "cold" is a fresh process.
+      coldEvicted: process.platform === 'linux',
       coldEngineMs: coldEngine.loadMs,
       coldTransformersMs: coldTransformers.loadMs,
       warmEngineMs: median(warmStarts),
