@@ -22,6 +22,8 @@ interface EngineReport {
   device: string;
   reps: number;
   newTokens: number;
+  /** Absent in reports from before it was recorded, when it was 512. */
+  prefillChunk?: number;
   modelDiskMB: number;
   ceilings: { threads: number; copyGBps: number; readGBps: number; int4Gflops: number };
   costs: { weightBytesPerToken: number; kvBytesPerContextToken: number; flopsPerPromptToken: number };
@@ -95,12 +97,13 @@ Peak memory (RSS of the whole process, main thread and worker): engine ${r.memor
 Event-loop delay p99 while generating: engine ${r.eventLoopP99Ms} ms (its main thread, where HTTP is served),
 transformers.js ${r.transformersEventLoopP99Ms} ms (it runs on the main thread).
 
-What bounds the engine: prefill runs onnxruntime's int4 kernel in 512-token passes, close to that kernel's
+What bounds the engine: prefill runs onnxruntime's int4 kernel in ${r.prefillChunk ?? 512}-token passes, close to that kernel's
 rate. Decode reads the weights once per token, and the fp32 cache more than once: GroupQueryAttention copies the
-past into its own present every step (onnxruntime-node 1.30 cannot hand it the engine's buffer, so the two are
-never the same memory), then attends over it. Memory holds the packed weights (memory-mapped from the optimized
-copy; onnxruntime's packed layout adds a per-block sum to the int4 data), the cache twice (the engine's buffer
-and onnxruntime's present, 1.5 MB per token of context for Phi-3-mini), and one prefill pass's working set.
+past into its own present every step, then attends over it (it could write into the engine's buffer in place,
+but onnxruntime-node 1.30 then returns a copy of that whole buffer, which costs more). Memory holds the packed
+weights (memory-mapped from the optimized copy; onnxruntime's packed layout adds a per-block sum to the int4
+data), the engine's cache (${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KB per token of context), one layer's present at a time, and one
+prefill pass's working set; \`npm run bench:memory\` (below) breaks a generation's peak down.
 
 Raw numbers: \`bench/results/engine.json\`.
 `;
@@ -155,12 +158,14 @@ function kvSection(r: Record<string, unknown>): string {
   const label: Record<string, string> = {
     copies: "each step's present fed back as the next past",
     shared: 'one buffer per layer as past and as preallocated present (copied back whole every step)',
-    delta: 'one buffer per layer as past, only the new positions fetched (what the engine uses on the CPU)',
+    delta: 'one buffer per layer as past, only the new positions fetched',
+    engine: 'the same, on the graph without present outputs (what the engine uses on the CPU)',
   };
   return `## KV cache modes (\`npm run bench:kv\`)
 
 ${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size}, ${r.promptLength}-token prompt, ${r.steps} greedy steps, the
-three modes in one process on the same session, through the engine's token loop.
+modes in one process (the first three on one session, the engine's graph on a second), through the engine's
+token loop.
 
 | mode | prefill ms | decode tok/s |
 |---|---|---|
@@ -169,6 +174,33 @@ ${Object.entries(modes)
   .join('\n')}
 
 Same greedy tokens in every mode: ${r.sameTokens}. Raw numbers: \`bench/results/kv-cache.json\`.
+`;
+}
+
+function memorySection(r: Record<string, unknown>): string {
+  const rows = r.rows as Row[];
+  const disk = Number(r.diskMB);
+  return `## Where the CPU engine's memory goes (\`npm run bench:memory\`)
+
+${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} (${disk} MB on disk), a ${r.promptTokens}-token prompt and
+${r.newTokens} new tokens, each row in a fresh process through the engine's token loop, on the graph opened
+directly (not the optimized copy); command \`${r.command}\`. "Loaded" is the RSS once the session is open (the
+weights as onnxruntime keeps them, and Node); "cache" is the engine's KV buffers for the prompt and every new
+token; "rest" is peak − loaded − cache: onnxruntime's working memory and what a pass leaves behind. "present
+kept" is the graph with \`present.*\` still outputs beside the delta outputs (the engine before this benchmark):
+onnxruntime then holds every layer's present, a second copy of the cache, until the pass ends. "delta only" is
+the engine's graph, where each layer's present is freed right after its new positions are sliced out.
+
+| graph | prefill pass | loaded MB | cache MB | peak MB | rest MB | peak ÷ disk | prefill tok/s | decode tok/s |
+|---|---|---|---|---|---|---|---|---|
+${rows
+  .map(
+    (x) =>
+      `| ${x.graph} | ${x.chunk} tokens | ${x.loadedRssMB} | ${x.cacheMB} | ${x.peakRssMB} | ${x.restMB} | ${(Number(x.peakRssMB) / disk).toFixed(2)}× | ${x.prefillTokensPerSecond} | ${x.decodeTokensPerSecond} |`,
+  )
+  .join('\n')}
+
+Raw numbers: \`bench/results/memory.json\`.
 `;
 }
 
@@ -181,10 +213,12 @@ export function writeBenchmarksMd(): void {
   const pane = read('pane-stream.json');
   const long = read('long-document.json');
   const kv = read('kv-cache.json');
+  const memory = read('memory.json');
   const sections = [
     engine && engineSection(engine),
     ...extraEngine.map(engineSection),
     long && longSection(long),
+    memory && memorySection(memory),
     kv && kv.modes && kvSection(kv),
     pane && paneSection(pane),
   ].filter(Boolean);

@@ -22,7 +22,11 @@ import { MODEL_SIZES, type ModelSize } from '../models/model-sizes';
 import { BENCH_OPTIMIZED_DIR } from './bench-home';
 import { writeBenchmarksMd } from './benchmarks-md';
 import type { RunnerResult } from './runner-result';
+import { runChild as runScript } from './run-child';
 import { measureCeilings, modelCosts } from './ceilings';
+import { DEFAULT_DECODE } from '../localhost-engine/inference/token-loop';
+
+const runChild = (script: string, args: string[]): RunnerResult => runScript<RunnerResult>(script, args);
 
 const { values } = parseArgs({
   options: {
@@ -40,26 +44,6 @@ const reps = Number(values.reps);
 const prompts = values.prompts.split(',').map(Number);
 const newTokens = Number(values['new-tokens']);
 const REPO = path.join(__dirname, '..');
-
-function runChild(script: string, args: string[]): RunnerResult {
-  const tsx = require.resolve('tsx/cli');
-  const child = spawnSync(process.execPath, [tsx, path.join(__dirname, script), ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 2 ** 20,
-  });
-  const last = child.stdout.trim().split('\n').at(-1) ?? '';
-  let parsed: RunnerResult;
-  try {
-    parsed = JSON.parse(last) as RunnerResult;
-  } catch {
-    throw new Error(`${script} printed no result (exit ${child.status}): ${child.stdout.slice(-500)}`);
-  }
-  if (parsed.error || child.status !== 0)
-    throw new Error(`${script} failed: ${parsed.error ?? child.status}`);
-  return parsed;
-}
 
 /** Drops a folder's files from the page cache (GNU dd's `nocache`), so the next load reads the disk. */
 function evict(dir: string): void {
@@ -198,6 +182,7 @@ async function main(): Promise<void> {
     device: values.device,
     reps,
     newTokens,
+    prefillChunk: DEFAULT_DECODE.prefillChunk,
     modelDiskMB: Math.round(diskBytes / 2 ** 20),
     ceilings,
     costs,

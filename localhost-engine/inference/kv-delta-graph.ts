@@ -3,14 +3,20 @@
  * only (`present.N.key` sliced to the last `input_ids` length positions), so the token loop can append them to
  * its own cache instead of fetching the whole `present.*` every step.
  *
- * Why: onnxruntime-node 1.30 never hands a caller's buffer to onnxruntime — a preallocated output is allocated by
- * onnxruntime and copied back, and a returned output is copied into a new JavaScript buffer. Fetching the full
- * cache therefore copies it (tens of MB per token of context, ~0.8 GB at 1,000 tokens for Phi-3-mini) on every
+ * Why: onnxruntime-node 1.30 copies every output it returns into a new JavaScript buffer, a preallocated one too
+ * (onnxruntime fills the caller's buffer, then run() returns a copy of it). Fetching the full cache therefore
+ * copies it (tens of MB per token of context, ~0.8 GB at 1,000 tokens for Phi-3-mini) on every
  * decoded token, which dominated decode at long context. The delta of one step is 0.8 MB. `npm run bench`
  * measures the modes side by side.
  *
+ * Memory: `present.N.*` stops being a graph output, so onnxruntime frees each layer's present as soon as its
+ * slice is taken, instead of holding all of them (the whole cache a second time) until the pass ends. That only
+ * happens if each slice runs right after its layer, which the node order below arranges (`npm run bench:memory`
+ * measures it).
+ *
  * The rewrite works on the serialized model without decoding it: protobuf lets repeated fields (nodes,
- * initializers, outputs) appear anywhere in a message, so the new ones are appended to the graph's bytes.
+ * initializers, outputs) appear anywhere in a message, so the new ones are appended to the graph's bytes, and the
+ * outputs it drops are cut out of them.
  */
 import { DataType, encodeNode, encodeTensor, encodeValueInfo } from '../../models/onnx-proto';
 
@@ -86,16 +92,24 @@ function lengthDelimited(field: number, payload: Uint8Array): Buffer {
   return Buffer.concat([varint(field * 8 + LENGTH_DELIMITED), varint(payload.byteLength), payload]);
 }
 
-/** The graph's output names with their element types (ValueInfoProto name=1, type=2 → tensor_type=1 → elem_type=1). */
+/** The text of a message's string field `number` ('' when absent). */
+function stringField(bytes: Uint8Array, message: Field, number: number): string {
+  for (const v of fields(bytes, message.payloadStart, message.end)) {
+    if (v.number === number) return new TextDecoder().decode(bytes.subarray(v.payloadStart, v.end));
+  }
+  return '';
+}
+
+/** A ValueInfoProto's name (field 1). */
+const valueInfoName = (bytes: Uint8Array, info: Field): string => stringField(bytes, info, 1);
+
+/** The graph's output names with their element types (ValueInfoProto type=2 → tensor_type=1 → elem_type=1). */
 function graphOutputs(bytes: Uint8Array, graph: Field): Map<string, number> {
   const outputs = new Map<string, number>();
-  const text = new TextDecoder();
   for (const f of fields(bytes, graph.payloadStart, graph.end)) {
     if (f.number !== OUTPUT_FIELD || f.wireType !== LENGTH_DELIMITED) continue;
-    let name = '';
     let elemType = 0;
     for (const v of fields(bytes, f.payloadStart, f.end)) {
-      if (v.number === 1) name = text.decode(bytes.subarray(v.payloadStart, v.end));
       if (v.number !== 2) continue;
       for (const t of fields(bytes, v.payloadStart, v.end)) {
         if (t.number !== 1) continue;
@@ -104,9 +118,31 @@ function graphOutputs(bytes: Uint8Array, graph: Field): Map<string, number> {
         }
       }
     }
-    outputs.set(name, elemType);
+    outputs.set(valueInfoName(bytes, f), elemType);
   }
   return outputs;
+}
+
+/** The names of this rewrite's nodes start with it. */
+const SLICE_PREFIX = '/localscribe/kv_delta';
+
+const PRESENT = /^present\.\d+\.(key|value)$/;
+
+/** The ModelProto's graph field. */
+function findGraph(model: Uint8Array): Field {
+  let graph: Field | null = null;
+  for (const f of fields(model)) if (f.number === GRAPH_FIELD && f.wireType === LENGTH_DELIMITED) graph = f;
+  if (!graph) throw new Error('the model has no graph');
+  return graph;
+}
+
+/** `model` with its graph's fields replaced by `parts`, in order. */
+function withGraph(model: Uint8Array, graph: Field, parts: Uint8Array[]): Buffer {
+  return Buffer.concat([
+    model.subarray(0, graph.start),
+    lengthDelimited(GRAPH_FIELD, Buffer.concat(parts)),
+    model.subarray(graph.end),
+  ]);
 }
 
 function int64Constant(name: string, values: number[]): Buffer {
@@ -115,21 +151,23 @@ function int64Constant(name: string, values: number[]): Buffer {
 }
 
 /**
- * Returns `model` (a serialized ModelProto) with one delta output per `present.N.key|value`, or null when the
- * graph has no such outputs (nothing to gain). The original outputs stay, so the graph still runs as before.
+ * Returns `model` (a serialized ModelProto) with one delta output per `present.N.key|value` in place of those
+ * outputs, or null when the graph has no such outputs (nothing to gain). `keepPresent` keeps them as outputs too
+ * (`npm run bench:kv` compares the ways of fetching the cache on one graph); the engine never fetches them.
  * @throws Error when the bytes are not a well-formed ModelProto.
  */
-export function addKvDeltaOutputs(model: Uint8Array): { model: Buffer; layers: number } | null {
-  let graph: Field | null = null;
-  for (const f of fields(model)) if (f.number === GRAPH_FIELD && f.wireType === LENGTH_DELIMITED) graph = f;
-  if (!graph) throw new Error('the model has no graph');
+export function addKvDeltaOutputs(
+  model: Uint8Array,
+  options: { keepPresent?: boolean } = {},
+): { model: Buffer; layers: number } | null {
+  const graph = findGraph(model);
   const outputs = graphOutputs(model, graph);
   let layers = 0;
   while (outputs.has(`present.${layers}.key`) && outputs.has(`present.${layers}.value`)) layers++;
   if (layers === 0) return null;
 
   // start = attention_mask length − input_ids length (the past's length); the new positions are [start, total).
-  const p = '/localscribe/kv_delta';
+  const p = SLICE_PREFIX;
   const extra: Buffer[] = [
     lengthDelimited(INITIALIZER_FIELD, int64Constant(`${p}/one`, [1])),
     lengthDelimited(INITIALIZER_FIELD, int64Constant(`${p}/axis`, [2])),
@@ -142,31 +180,64 @@ export function addKvDeltaOutputs(model: Uint8Array): { model: Buffer; layers: n
   node(`${p}/ids_shape`, 'Shape', ['input_ids'], `${p}/ids_shape_out`);
   node(`${p}/new`, 'Gather', [`${p}/ids_shape_out`, `${p}/one`], `${p}/new_out`);
   node(`${p}/start`, 'Sub', [`${p}/total_out`, `${p}/new_out`], `${p}/start_out`);
-  for (let l = 0; l < layers; l++) {
+  // onnxruntime's default execution order is a depth-first walk back from the graph's leaves, last leaf first.
+  // Appending the slices from the last layer to the first makes layer 0's slice that last leaf, so each layer's
+  // slice runs right after its attention, before the next layer starts, and its present is freed there. In the
+  // graph's order the logits' walk came first: every layer ran before any slice, holding all the presents.
+  for (let l = layers - 1; l >= 0; l--) {
     for (const kind of ['key', 'value'] as const) {
-      const present = `present.${l}.${kind}`;
-      const delta = kvDeltaName(l, kind);
-      node(`${p}/${l}/${kind}`, 'Slice', [present, `${p}/start_out`, `${p}/total_out`, `${p}/axis`], delta);
-      const elemType = (outputs.get(present) || DataType.FLOAT) as typeof DataType.FLOAT;
-      extra.push(
-        lengthDelimited(
-          OUTPUT_FIELD,
-          encodeValueInfo({
-            name: delta,
-            elemType,
-            shape: [1, `kv_heads_${l}`, 'new_tokens', `head_size_${l}`],
-          }),
-        ),
+      node(
+        `${p}/${l}/${kind}`,
+        'Slice',
+        [`present.${l}.${kind}`, `${p}/start_out`, `${p}/total_out`, `${p}/axis`],
+        kvDeltaName(l, kind),
       );
     }
   }
-  const graphPayload = Buffer.concat([model.subarray(graph.payloadStart, graph.end), ...extra]);
-  return {
-    model: Buffer.concat([
-      model.subarray(0, graph.start),
-      lengthDelimited(GRAPH_FIELD, graphPayload),
-      model.subarray(graph.end),
-    ]),
-    layers,
-  };
+  for (let l = 0; l < layers; l++) {
+    for (const kind of ['key', 'value'] as const) {
+      const elemType = (outputs.get(`present.${l}.${kind}`) || DataType.FLOAT) as typeof DataType.FLOAT;
+      const shape = [1, `kv_heads_${l}`, 'new_tokens', `head_size_${l}`];
+      extra.push(
+        lengthDelimited(OUTPUT_FIELD, encodeValueInfo({ name: kvDeltaName(l, kind), elemType, shape })),
+      );
+    }
+  }
+  const kept: Uint8Array[] = [];
+  for (const f of fields(model, graph.payloadStart, graph.end)) {
+    const isPresent =
+      f.number === OUTPUT_FIELD && f.wireType === LENGTH_DELIMITED && PRESENT.test(valueInfoName(model, f));
+    if (!isPresent || options.keepPresent) kept.push(model.subarray(f.start, f.end));
+  }
+  return { model: withGraph(model, graph, [...kept, ...extra]), layers };
+}
+
+const DELTA_SLICE = new RegExp(`^${SLICE_PREFIX}/(\\d+)/(key|value)$`);
+
+/** A NodeProto's name (field 3). */
+const nodeName = (bytes: Uint8Array, node: Field): string => stringField(bytes, node, 3);
+
+/**
+ * Returns `model` with this rewrite's slice nodes moved to the end of the node list, from the last layer to the
+ * first (the order `addKvDeltaOutputs` writes and the comment there explains), or null when it has none.
+ *
+ * Why: onnxruntime saves an optimized model with its nodes in an order of its own, in which every layer comes
+ * before the first slice; opened again as it was saved, it would hold every layer's present until the pass ends.
+ * `optimized-model.ts` applies this to the copies it saves.
+ * @throws Error when the bytes are not a well-formed ModelProto.
+ */
+export function orderKvDeltaSlices(model: Uint8Array): Buffer | null {
+  const graph = findGraph(model);
+  const kept: Uint8Array[] = [];
+  const slices: Array<{ layer: number; kind: string; bytes: Uint8Array }> = [];
+  for (const f of fields(model, graph.payloadStart, graph.end)) {
+    const match =
+      f.number === NODE_FIELD && f.wireType === LENGTH_DELIMITED && DELTA_SLICE.exec(nodeName(model, f));
+    if (match)
+      slices.push({ layer: Number(match[1]), kind: match[2], bytes: model.subarray(f.start, f.end) });
+    else kept.push(model.subarray(f.start, f.end));
+  }
+  if (slices.length === 0) return null;
+  slices.sort((a, b) => b.layer - a.layer || a.kind.localeCompare(b.kind));
+  return withGraph(model, graph, [...kept, ...slices.map((s) => s.bytes)]);
 }

@@ -15,9 +15,10 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { int64, readDecoderSignature } from './token-loop';
+import { orderKvDeltaSlices } from './kv-delta-graph';
 
 /** Bump when the way copies are made changes, so older copies are rebuilt. */
-const FORMAT = 1;
+const FORMAT = 2;
 const MODEL_FILE = 'model.onnx';
 const DATA_FILE = 'model.onnx.data';
 const STAMP_FILE = 'stamp.json';
@@ -217,7 +218,10 @@ export async function optimizedCpuModel(
       logSeverityLevel: 3,
     });
     const expected = await probeLogits(building).finally(() => building.release());
-    const reopened = await ort.InferenceSession.create(path.join(tmp, MODEL_FILE), sessionOptions);
+    const saved = path.join(tmp, MODEL_FILE);
+    const reordered = orderKvDeltaSlices(await fs.readFile(saved));
+    if (reordered) await fs.writeFile(saved, reordered);
+    const reopened = await ort.InferenceSession.create(saved, sessionOptions);
     const actual = await probeLogits(reopened).finally(() => reopened.release());
     const mismatch = compareLogits(expected, actual);
     if (mismatch) {

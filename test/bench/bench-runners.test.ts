@@ -52,6 +52,27 @@ describe('benchmark runners', () => {
     expect(engine.optimized).toMatchObject({ status: 'skipped' });
   });
 
+  it('the memory runner accounts for the peak as weights, cache and the rest, with or without present outputs', async () => {
+    const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    const c = MODEL_SIZES.tiny;
+    const prompt = 3000;
+    const args = ['--file', path.join(dir, 'onnx', 'model_q4.onnx'), '--prompt', String(prompt)];
+    args.push('--new-tokens', '3', '--chunk', '1024');
+    for (const run of [
+      runner('memory-runner.ts', args),
+      runner('memory-runner.ts', [...args, '--keep-present']),
+    ]) {
+      const cache = c.numHiddenLayers * 2 * c.numKeyValueHeads * (prompt + 4) * c.headSize * 4;
+      expect(run.cacheMB).toBe(Math.round(cache / 2 ** 20));
+      expect(run.loadedRssMB).toBeGreaterThan(50);
+      expect(run.peakRssMB).toBeGreaterThanOrEqual(run.loadedRssMB as number);
+      const rest = (run.peakRssMB as number) - (run.loadedRssMB as number) - (run.cacheMB as number);
+      expect(Math.abs((run.restMB as number) - rest)).toBeLessThanOrEqual(1);
+      expect(run.prefillTokensPerSecond).toBeGreaterThan(0);
+      expect(run.decodeTokensPerSecond).toBeGreaterThan(0);
+    }
+  });
+
   it('measures positive ceilings', async () => {
     const c = await measureCeilings({ copyMB: 64, repeats: 1, rows: 64 });
     expect(c.threads).toBeGreaterThanOrEqual(1);

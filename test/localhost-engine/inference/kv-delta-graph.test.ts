@@ -1,13 +1,20 @@
 /**
- * The KV delta rewrite: the graph gains one output per layer and kind holding only this pass's new positions,
- * they equal the matching slice of `present.*`, and greedy decoding through them (the engine's CPU mode) gives the
- * same tokens as the two other cache modes on both generated layouts.
+ * The KV delta rewrite: the graph gains one output per layer and kind holding only this pass's new positions in
+ * place of `present.*`, they equal the matching slice of `present.*`, greedy decoding through them (the engine's
+ * CPU mode) gives the same tokens as the two other cache modes on both generated layouts, and onnxruntime takes
+ * each layer's slice before the next layer's attention (so it can free that layer's present there).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
-import { addKvDeltaOutputs, kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
+import {
+  addKvDeltaOutputs,
+  kvDeltaName,
+  orderKvDeltaSlices,
+} from '../../../localhost-engine/inference/kv-delta-graph';
+import { attentionAndSliceOrder, sliceAfterEachLayer } from '../../helpers/execution-order';
 import {
   DEFAULT_DECODE,
   greedyLoop,
@@ -15,44 +22,104 @@ import {
   type DecoderSignature,
 } from '../../../localhost-engine/inference/token-loop';
 
-async function openRewritten(file: string): Promise<ort.InferenceSession> {
-  const rewritten = addKvDeltaOutputs(readFileSync(file));
+async function openRewritten(
+  file: string,
+  options: { keepPresent?: boolean } = {},
+): Promise<ort.InferenceSession> {
+  const rewritten = addKvDeltaOutputs(readFileSync(file), options);
   if (!rewritten) throw new Error('no present outputs');
   return ort.InferenceSession.create(rewritten.model, {
     extra: { session: { model_external_initializers_file_folder_path: path.dirname(file) } },
   });
 }
 
+const LAYOUTS = [
+  ['transformers', 'onnx/model_q4.onnx'],
+  ['genai', 'model.onnx'],
+] as const;
+
 function int64(values: number[], dims: number[]): ort.Tensor {
   return new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
 }
 
 describe('addKvDeltaOutputs', () => {
-  it.each([
-    ['transformers', 'onnx/model_q4.onnx'],
-    ['genai', 'model.onnx'],
-  ] as const)('adds one delta output per layer and kind (%s layout)', async (layout, file) => {
-    const dir = await ensureGeneratedModel({ size: 'tiny', layout });
-    const original = await ort.InferenceSession.create(path.join(dir, file));
-    const session = await openRewritten(path.join(dir, file));
+  it.each(LAYOUTS)(
+    'puts one delta output per layer and kind in place of present (%s layout)',
+    async (layout, file) => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+      const original = await ort.InferenceSession.create(path.join(dir, file));
+      const session = await openRewritten(path.join(dir, file));
+      const both = await openRewritten(path.join(dir, file), { keepPresent: true });
+      try {
+        const deltas = [
+          kvDeltaName(0, 'key'),
+          kvDeltaName(0, 'value'),
+          kvDeltaName(1, 'key'),
+          kvDeltaName(1, 'value'),
+        ];
+        expect(original.outputNames).toContain('present.1.value');
+        expect(session.outputNames).toEqual([
+          ...original.outputNames.filter((n) => !n.startsWith('present.')),
+          ...deltas,
+        ]);
+        expect(both.outputNames).toEqual([...original.outputNames, ...deltas]);
+        expect(readDecoderSignature(session).kvDelta).toBe(true);
+        expect(readDecoderSignature(original).kvDelta).toBe(false);
+      } finally {
+        await Promise.all([original.release(), session.release(), both.release()]);
+      }
+    },
+  );
+
+  it.each(LAYOUTS)(
+    "runs each layer's slices right after its attention, before the next layer's (%s layout)",
+    async (layout, file) => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+      const rewritten = addKvDeltaOutputs(readFileSync(path.join(dir, file)))!;
+      const order = await attentionAndSliceOrder(rewritten.model, {
+        extra: {
+          session: { model_external_initializers_file_folder_path: path.dirname(path.join(dir, file)) },
+        },
+      });
+      // The prompt's pass and two decode steps.
+      expect(order).toEqual(sliceAfterEachLayer(2, 3));
+    },
+  );
+
+  it('puts the slices of a graph onnxruntime saved back in that order', async () => {
+    const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });
+    const rewritten = addKvDeltaOutputs(readFileSync(path.join(dir, 'model.onnx')))!;
+    const saved = mkdtempSync(path.join(os.tmpdir(), 'localscribe-saved-'));
     try {
-      expect(session.outputNames).toEqual([
-        ...original.outputNames,
-        kvDeltaName(0, 'key'),
-        kvDeltaName(0, 'value'),
-        kvDeltaName(1, 'key'),
-        kvDeltaName(1, 'value'),
-      ]);
-      expect(readDecoderSignature(session).kvDelta).toBe(true);
-      expect(readDecoderSignature(original).kvDelta).toBe(false);
+      const file = path.join(saved, 'model.onnx');
+      const building = await ort.InferenceSession.create(rewritten.model, {
+        graphOptimizationLevel: 'all',
+        optimizedModelFilePath: file,
+        logSeverityLevel: 3,
+        extra: {
+          session: {
+            model_external_initializers_file_folder_path: dir,
+            optimized_model_external_initializers_file_name: 'model.onnx.data',
+            optimized_model_external_initializers_min_size_in_bytes: '1024',
+          },
+        },
+      });
+      await building.release();
+      // As onnxruntime saved it, every attention runs before the first slice.
+      expect(await attentionAndSliceOrder(file, {})).not.toEqual(sliceAfterEachLayer(2, 3));
+      const reordered = orderKvDeltaSlices(readFileSync(file));
+      expect(reordered).not.toBeNull();
+      writeFileSync(file, reordered!);
+      expect(await attentionAndSliceOrder(file, {})).toEqual(sliceAfterEachLayer(2, 3));
+      expect(orderKvDeltaSlices(readFileSync(path.join(dir, 'model.onnx')))).toBeNull();
     } finally {
-      await Promise.all([original.release(), session.release()]);
+      rmSync(saved, { recursive: true, force: true });
     }
   });
 
   it('each delta holds exactly the new positions of present, after a past of several tokens', async () => {
     const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
-    const session = await openRewritten(path.join(dir, 'onnx/model_q4.onnx'));
+    const session = await openRewritten(path.join(dir, 'onnx/model_q4.onnx'), { keepPresent: true });
     try {
       const sig = readDecoderSignature(session);
       const feedsFor = (ids: number[], pastLength: number, past: Record<string, ort.Tensor>) => ({
@@ -111,28 +178,30 @@ describe('addKvDeltaOutputs', () => {
     'delta, shared-buffer and copied caches give the same greedy tokens (%s layout)',
     async (layout) => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout });
-      const session = await openRewritten(
-        path.join(dir, layout === 'genai' ? 'model.onnx' : 'onnx/model_q4.onnx'),
-      );
+      const file = path.join(dir, layout === 'genai' ? 'model.onnx' : 'onnx/model_q4.onnx');
+      // The engine's graph (delta outputs only), and one that keeps present.* for the two other modes.
+      const engineGraph = await openRewritten(file);
+      const session = await openRewritten(file, { keepPresent: true });
       try {
-        const base = readDecoderSignature(session);
         const prompt = Array.from({ length: 30 }, (_, i) => 300 + ((i * 53) % 5000));
-        const run = async (sig: DecoderSignature): Promise<number[]> =>
+        const run = async (on: ort.InferenceSession, sig: DecoderSignature): Promise<number[]> =>
           (
             await greedyLoop(
-              session,
+              on,
               sig,
               prompt,
               { ...DEFAULT_DECODE, prefillChunk: 7, maxNewTokens: 16, eosTokenIds: [] },
               { shouldStop: () => false, onToken: () => undefined },
             )
           ).tokens;
-        const delta = await run({ ...base, sharedKvCache: true, kvDelta: true });
+        const base = readDecoderSignature(session);
+        const delta = await run(engineGraph, { ...readDecoderSignature(engineGraph), sharedKvCache: true });
         expect(delta).toHaveLength(16);
-        expect(await run({ ...base, sharedKvCache: true, kvDelta: false })).toEqual(delta);
-        expect(await run({ ...base, sharedKvCache: false, kvDelta: false })).toEqual(delta);
+        expect(await run(session, { ...base, sharedKvCache: true, kvDelta: true })).toEqual(delta);
+        expect(await run(session, { ...base, sharedKvCache: true, kvDelta: false })).toEqual(delta);
+        expect(await run(session, { ...base, sharedKvCache: false, kvDelta: false })).toEqual(delta);
       } finally {
-        await session.release();
+        await Promise.all([engineGraph.release(), session.release()]);
       }
     },
   );

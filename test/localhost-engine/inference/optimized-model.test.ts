@@ -3,7 +3,7 @@
  * reused, rebuilt when the model changes, never used half-written or broken, and it generates the same tokens.
  *
  * onnxruntime-node 1.30 saves packed weights correctly only when each is over 1 MB (Phi-3-mini's are 1.5–50 MB):
- * the "wide" one-layer decoder here has such weights at a test-friendly size; the tiny model's are a few KB, and
+ * the "wide" two-layer decoder here has such weights at a test-friendly size; the tiny model's are a few KB, and
  * its copy computes wrong values — which the validation must catch.
  */
 import {
@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
+import { attentionAndSliceOrder, sliceAfterEachLayer } from '../../helpers/execution-order';
 import { MODEL_SIZES } from '../../../models/model-sizes';
 import { writeModelFolder } from '../../../models/write-model-folder';
 import { addKvDeltaOutputs, kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
@@ -48,7 +49,7 @@ beforeAll(async () => {
       vocabSize: 2048,
       hiddenSize: 1536,
       intermediateSize: 1536,
-      numHiddenLayers: 1,
+      numHiddenLayers: 2,
       numAttentionHeads: 16,
       numKeyValueHeads: 16,
       headSize: 96,
@@ -110,7 +111,7 @@ describe('optimizedCpuModel', () => {
 
   it('builds from a rewritten graph (KV delta outputs) whose weights stay next to the original file', async () => {
     const rewritten = addKvDeltaOutputs(readFileSync(source));
-    expect(rewritten?.layers).toBe(1);
+    expect(rewritten?.layers).toBe(2);
     const built = await optimizedCpuModel({ file: source, bytes: rewritten!.model }, root, options);
     expect(built.status).toBe('built');
     const session = await ort.InferenceSession.create(built.file, options);
@@ -120,6 +121,8 @@ describe('optimizedCpuModel', () => {
       await session.release();
     }
     expect(await tokens(built.file)).toEqual(await tokens(source));
+    // The copy keeps each layer's slices right after its attention (onnxruntime saves them after every layer).
+    expect(await attentionAndSliceOrder(built.file, options)).toEqual(sliceAfterEachLayer(2, 3));
     // A different graph for the same file is a different copy, and replaces it (one copy per model on disk).
     const plain = await optimizedCpuModel({ file: source }, root, options);
     expect(plain.status).toBe('built');

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench:memory -- [--size phi3-mini] [--prompt 2048] [--new-tokens 16] [--chunks 128,256,512]`: where
+ * the CPU engine's memory goes during one generation, and what the KV delta graph's layout and the prefill pass
+ * size change in it. Each configuration runs in a fresh process (bench/memory-runner.ts):
+ * - `present kept`: the delta outputs added beside `present.*` (the engine before this benchmark existed), which
+ *   makes onnxruntime hold every layer's present, the whole cache a second time, until a pass ends;
+ * - `delta only`: the engine's graph, where each layer's present is freed once its new positions are sliced out;
+ * at each prefill pass size. Reports the resident weights after load, the cache the engine allocates, the peak
+ * RSS, what is left over (onnxruntime's working memory and transients), and the prefill and decode rates.
+ * Writes bench/results/memory.json and rewrites BENCHMARKS.md.
+ */
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureGeneratedModel } from '../models/ensure-generated-model';
+import type { ModelSize } from '../models/model-sizes';
+import { writeBenchmarksMd } from './benchmarks-md';
+import type { MemoryRun } from './memory-runner';
+import { runChild } from './run-child';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'phi3-mini' },
+    prompt: { type: 'string', default: '2048' },
+    'new-tokens': { type: 'string', default: '16' },
+    chunks: { type: 'string', default: '128,256,512' },
+  },
+});
+
+async function main(): Promise<void> {
+  const size = values.size as ModelSize;
+  const dir = await ensureGeneratedModel({ size, layout: 'transformers' });
+  const file = path.join(dir, 'onnx', 'model_q4.onnx');
+  const diskBytes = statSync(file).size + statSync(`${file}_data`).size;
+  const chunks = values.chunks.split(',').map(Number);
+  const configs = [
+    { graph: 'present kept', chunk: 512 },
+    ...chunks.map((chunk) => ({ graph: 'delta only', chunk })),
+  ];
+  const rows = configs.map(({ graph, chunk }) => {
+    const args = ['--file', file, '--prompt', values.prompt, '--new-tokens', values['new-tokens']];
+    args.push('--chunk', String(chunk), ...(graph === 'present kept' ? ['--keep-present'] : []));
+    const run = runChild<MemoryRun>('memory-runner.ts', args);
+    console.error(graph, chunk, JSON.stringify(run));
+    return { graph, chunk, ...run };
+  });
+  const cpu = os.cpus();
+  const result = {
+    date: new Date().toISOString(),
+    machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}`,
+    command: `npm run bench:memory -- --size ${size} --prompt ${values.prompt} --new-tokens ${values['new-tokens']} --chunks ${values.chunks}`,
+    size,
+    diskMB: Math.round(diskBytes / 2 ** 20),
+    promptTokens: Number(values.prompt),
+    newTokens: Number(values['new-tokens']),
+    rows,
+  };
+  const out = path.join(__dirname, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'memory.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeBenchmarksMd();
+  console.log(JSON.stringify(result));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

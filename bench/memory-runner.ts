@@ -1,0 +1,81 @@
+/**
+ * One configuration of `npm run bench:memory`, in its own process: opens the KV delta graph of `--file` on the
+ * CPU (with `--keep-present`, the graph that also keeps `present.*` as outputs), generates `--new-tokens` greedy
+ * tokens after a `--prompt`-token prompt in `--chunk`-token prefill passes through the engine's token loop, and
+ * prints a `MemoryRun` as its last line.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { addKvDeltaOutputs } from '../localhost-engine/inference/kv-delta-graph';
+import { sessionOptions } from '../localhost-engine/inference/session-factory';
+import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
+import { benchPrompt } from './bench-prompt';
+
+export interface MemoryRun {
+  /** RSS once the session is open: the weights as onnxruntime keeps them, plus Node itself. */
+  loadedRssMB: number;
+  /** The engine's KV cache buffers: every layer's keys and values for the prompt and every new token. */
+  cacheMB: number;
+  peakRssMB: number;
+  /** Peak − loaded − cache: onnxruntime's working memory and the transients of a pass. */
+  restMB: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  error?: string;
+}
+
+const { values } = parseArgs({
+  options: {
+    file: { type: 'string' },
+    prompt: { type: 'string', default: '2048' },
+    'new-tokens': { type: 'string', default: '16' },
+    chunk: { type: 'string', default: '256' },
+    'keep-present': { type: 'boolean', default: false },
+  },
+});
+
+const MB = 2 ** 20;
+
+async function main(): Promise<MemoryRun> {
+  const file = values.file;
+  if (!file) throw new Error('--file is required');
+  const rewritten = addKvDeltaOutputs(readFileSync(file), { keepPresent: values['keep-present'] });
+  if (!rewritten) throw new Error(`${file} has no present outputs`);
+  const session = await ort.InferenceSession.create(rewritten.model, {
+    ...sessionOptions('cpu', rewritten.layers),
+    extra: { session: { model_external_initializers_file_folder_path: path.dirname(file) } },
+  });
+  const loadedRss = process.memoryUsage().rss;
+  const sig = { ...readDecoderSignature(session), sharedKvCache: true };
+  const promptTokens = Number(values.prompt);
+  const newTokens = Number(values['new-tokens']);
+  const r = await greedyLoop(
+    session,
+    sig,
+    benchPrompt(promptTokens),
+    { ...DEFAULT_DECODE, prefillChunk: Number(values.chunk), maxNewTokens: newTokens, eosTokenIds: [] },
+    { shouldStop: () => false, onToken: () => undefined },
+  );
+  // maxRSS is in KiB on Linux and macOS.
+  const peak = process.resourceUsage().maxRSS * 1024;
+  const capacity = promptTokens + newTokens + 1;
+  const cache = sig.layers * 2 * sig.kvHeads * capacity * sig.headSize * (sig.kvType === 'float16' ? 2 : 4);
+  return {
+    loadedRssMB: Math.round(loadedRss / MB),
+    cacheMB: Math.round(cache / MB),
+    peakRssMB: Math.round(peak / MB),
+    restMB: Math.round((peak - loadedRss - cache) / MB),
+    prefillTokensPerSecond: Number((promptTokens / (r.prefillMs / 1000)).toFixed(2)),
+    decodeTokensPerSecond: Number(((r.tokens.length - 1) / (r.decodeMs / 1000)).toFixed(2)),
+  };
+}
+
+main().then(
+  (run) => console.log(JSON.stringify(run)),
+  (err: unknown) => {
+    console.log(JSON.stringify({ error: (err as Error).message }));
+    process.exit(1);
+  },
+);
