@@ -58,7 +58,7 @@ async function main(): Promise<MemoryRun> {
     { ...DEFAULT_DECODE, prefillChunk: Number(values.chunk), maxNewTokens: newTokens, eosTokenIds: [] },
     { shouldStop: () => false, onToken: () => undefined },
   );
-  // maxRSS is in KiB on Linux and macOS.
+  // maxRSS is in KiB (libuv normalizes it across platforms).
   const peak = process.resourceUsage().maxRSS * 1024;
   const capacity = promptTokens + newTokens + 1;
   const cache = sig.layers * 2 * sig.kvHeads * capacity * sig.headSize * (sig.kvType === 'float16' ? 2 : 4);
