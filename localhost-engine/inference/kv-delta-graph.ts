@@ -180,11 +180,8 @@ export function addKvDeltaOutputs(
   node(`${p}/ids_shape`, 'Shape', ['input_ids'], `${p}/ids_shape_out`);
   node(`${p}/new`, 'Gather', [`${p}/ids_shape_out`, `${p}/one`], `${p}/new_out`);
   node(`${p}/start`, 'Sub', [`${p}/total_out`, `${p}/new_out`], `${p}/start_out`);
-  // onnxruntime's default execution order is a depth-first walk back from the graph's leaves, last leaf first.
-  // Appending the slices from the last layer to the first makes layer 0's slice that last leaf, so each layer's
-  // slice runs right after its attention, before the next layer starts, and its present is freed there. In the
-  // graph's order the logits' walk came first: every layer ran before any slice, holding all the presents.
-  for (let l = layers - 1; l >= 0; l--) {
+  // Their order in the node list decides when onnxruntime runs them: `orderKvDeltaSlices` below sets it.
+  for (let l = 0; l < layers; l++) {
     for (const kind of ['key', 'value'] as const) {
       node(
         `${p}/${l}/${kind}`,
@@ -209,7 +206,8 @@ export function addKvDeltaOutputs(
       f.number === OUTPUT_FIELD && f.wireType === LENGTH_DELIMITED && PRESENT.test(valueInfoName(model, f));
     if (!isPresent || options.keepPresent) kept.push(model.subarray(f.start, f.end));
   }
-  return { model: withGraph(model, graph, [...kept, ...extra]), layers };
+  const rewritten = withGraph(model, graph, [...kept, ...extra]);
+  return { model: orderKvDeltaSlices(rewritten) ?? rewritten, layers };
 }
 
 const DELTA_SLICE = new RegExp(`^${SLICE_PREFIX}/(\\d+)/(key|value)$`);
@@ -219,11 +217,14 @@ const nodeName = (bytes: Uint8Array, node: Field): string => stringField(bytes, 
 
 /**
  * Returns `model` with this rewrite's slice nodes moved to the end of the node list, from the last layer to the
- * first (the order `addKvDeltaOutputs` writes and the comment there explains), or null when it has none.
+ * first, or null when it has none.
  *
- * Why: onnxruntime saves an optimized model with its nodes in an order of its own, in which every layer comes
- * before the first slice; opened again as it was saved, it would hold every layer's present until the pass ends.
- * `optimized-model.ts` applies this to the copies it saves.
+ * Why: onnxruntime's default execution order is a depth-first walk back from the graph's leaves, last leaf first.
+ * With layer 0's slice the last leaf, each layer's slices run right after its attention, before the next layer
+ * starts, and its present is freed there. In any other order the logits' walk can come first: every layer runs
+ * before any slice, holding all the presents (the whole cache a second time) until the pass ends. Both the
+ * rewrite above and the optimized copies onnxruntime saves (which come back in an order of its own;
+ * `optimized-model.ts`) go through this.
  * @throws Error when the bytes are not a well-formed ModelProto.
  */
 export function orderKvDeltaSlices(model: Uint8Array): Buffer | null {
