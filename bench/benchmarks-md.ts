@@ -159,12 +159,13 @@ function kvSection(r: Record<string, unknown>): string {
     copies: "each step's present fed back as the next past",
     shared: 'one buffer per layer as past and as preallocated present (copied back whole every step)',
     delta: 'one buffer per layer as past, only the new positions fetched',
-    engine: 'the same, on the graph without present outputs (what the engine uses on the CPU)',
+    slices: 'the same, on a graph whose present outputs are only sliced (the engine before direct attention)',
+    engine: "the engine's CPU graph: attention reads the past in place, no present at all",
   };
   return `## KV cache modes (\`npm run bench:kv\`)
 
 ${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size}, ${r.promptLength}-token prompt, ${r.steps} greedy steps, the
-modes in one process (the first three on one session, the engine's graph on a second), through the engine's
+modes in one process (the first three on one session, the two other graphs on their own), through the engine's
 token loop.
 
 | mode | prefill ms | decode tok/s |
@@ -187,9 +188,10 @@ ${r.newTokens} new tokens, each row in a fresh process through the engine's toke
 directly (not the optimized copy); command \`${r.command}\`. "Loaded" is the RSS once the session is open (the
 weights as onnxruntime keeps them, and Node); "cache" is the engine's KV buffers for the prompt and every new
 token; "rest" is peak − loaded − cache: onnxruntime's working memory and what a pass leaves behind. "present
-kept" is the graph with \`present.*\` still outputs beside the delta outputs (the engine before this benchmark):
-onnxruntime then holds every layer's present, a second copy of the cache, until the pass ends. "delta only" is
-the engine's graph, where each layer's present is freed right after its new positions are sliced out.
+kept" is the graph with \`present.*\` still outputs beside the delta outputs: onnxruntime then holds every layer's
+present, a second copy of the cache, until the pass ends. "slices" frees each layer's present right after its new
+positions are sliced out. "engine" is the engine's graph, whose attention reads the past in place and makes no
+present at all (\`direct-attention-graph.ts\`).
 
 | graph | prefill pass | loaded MB | cache MB | peak MB | rest MB | peak ÷ disk | prefill tok/s | decode tok/s |
 |---|---|---|---|---|---|---|---|---|

@@ -6,7 +6,9 @@
  * - shared: one buffer per layer passed as past and as preallocated `present` (attention writes in place, then
  *   onnxruntime-node 1.30 returns a copy of the whole buffer every step);
  * - delta: one buffer per layer as past, with only the step's new positions fetched (`kv-delta-graph.ts`);
- * - engine: delta on the engine's own graph, where `present.*` are no longer outputs (a second session).
+ * - slices: delta on a graph where `present.*` are no longer outputs, only sliced (the engine until
+ *   direct attention);
+ * - engine: the engine's own graph, whose attention reads the past in place (`direct-attention-graph.ts`).
  * Reports each mode's decode rate and whether their greedy tokens agree.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import type { ModelSize } from '../models/model-sizes';
 import { addKvDeltaOutputs } from '../localhost-engine/inference/kv-delta-graph';
+import { engineKvGraph } from '../localhost-engine/inference/direct-attention-graph';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
 import { benchPrompt } from './bench-prompt';
@@ -35,21 +38,27 @@ const steps = Number(values.steps);
 async function main(): Promise<void> {
   const dir = await ensureGeneratedModel({ size: values.size as ModelSize, layout: 'transformers' });
   const file = path.join(dir, 'onnx', 'model_q4.onnx');
-  const open = async (keepPresent: boolean): Promise<ort.InferenceSession> => {
-    const rewritten = addKvDeltaOutputs(readFileSync(file), { keepPresent });
+  const open = async (graph: 'present kept' | 'slices' | 'engine'): Promise<ort.InferenceSession> => {
+    const bytes = readFileSync(file);
+    const rewritten =
+      graph === 'engine'
+        ? engineKvGraph(bytes)
+        : addKvDeltaOutputs(bytes, { keepPresent: graph === 'present kept' });
     if (!rewritten) throw new Error('the graph has no present outputs');
     return ort.InferenceSession.create(rewritten.model, {
       ...sessionOptions('cpu', rewritten.layers),
       extra: { session: { model_external_initializers_file_folder_path: path.dirname(file) } },
     });
   };
-  const session = await open(true);
-  const engineGraph = await open(false);
+  const session = await open('present kept');
+  const slicesGraph = await open('slices');
+  const engineGraph = await open('engine');
   const base = readDecoderSignature(session);
   const modes = {
     copies: { session, sig: { ...base, sharedKvCache: false, kvDelta: false } },
     shared: { session, sig: { ...base, sharedKvCache: true, kvDelta: false } },
     delta: { session, sig: { ...base, sharedKvCache: true, kvDelta: true } },
+    slices: { session: slicesGraph, sig: { ...readDecoderSignature(slicesGraph), sharedKvCache: true } },
     engine: { session: engineGraph, sig: { ...readDecoderSignature(engineGraph), sharedKvCache: true } },
   };
   const results: Record<string, { prefillMs: number; decodeTokensPerSecond: number; tokens: number[] }> = {};

@@ -4,8 +4,10 @@
  * size change in it. Each configuration runs in a fresh process (bench/memory-runner.ts):
  * - `present kept`: the delta outputs added beside `present.*` (the engine before this benchmark existed), which
  *   makes onnxruntime hold every layer's present, the whole cache a second time, until a pass ends;
- * - `delta only`: the engine's graph, where each layer's present is freed once its new positions are sliced out;
- * at each prefill pass size. Reports the resident weights after load, the cache the engine allocates, the peak
+ * - `slices`: each layer's present is freed once its new positions are sliced out (the engine until direct
+ *   attention);
+ * - `engine`: the engine's graph, whose attention reads the past in place and makes no present at all
+ *   (`direct-attention-graph.ts`), at each prefill pass size. Reports the resident weights after load, the cache the engine allocates, the peak
  * RSS, what is left over (onnxruntime's working memory and transients), and the prefill and decode rates.
  * Writes bench/results/memory.json and rewrites BENCHMARKS.md.
  */
@@ -36,11 +38,12 @@ async function main(): Promise<void> {
   const chunks = values.chunks.split(',').map(Number);
   const configs = [
     { graph: 'present kept', chunk: 512 },
-    ...chunks.map((chunk) => ({ graph: 'delta only', chunk })),
+    { graph: 'slices', chunk: 256 },
+    ...chunks.map((chunk) => ({ graph: 'engine', chunk })),
   ];
   const rows = configs.map(({ graph, chunk }) => {
     const args = ['--file', file, '--prompt', values.prompt, '--new-tokens', values['new-tokens']];
-    args.push('--chunk', String(chunk), ...(graph === 'present kept' ? ['--keep-present'] : []));
+    args.push('--chunk', String(chunk), '--graph', graph);
     const run = runChild<MemoryRun>('memory-runner.ts', args);
     console.error(graph, chunk, JSON.stringify(run));
     return { graph, chunk, ...run };

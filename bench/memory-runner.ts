@@ -1,6 +1,7 @@
 /**
- * One configuration of `npm run bench:memory`, in its own process: opens the KV delta graph of `--file` on the
- * CPU (with `--keep-present`, the graph that also keeps `present.*` as outputs), generates `--new-tokens` greedy
+ * One configuration of `npm run bench:memory`, in its own process: opens `--file` on the CPU as `--graph` says
+ * (`engine`: the engine's graph; `slices`: the KV delta slices of `present.*`; `present kept`: those slices
+ * beside `present.*`), generates `--new-tokens` greedy
  * tokens after a `--prompt`-token prompt in `--chunk`-token prefill passes through the engine's token loop, and
  * prints a `MemoryRun` as its last line.
  */
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { addKvDeltaOutputs } from '../localhost-engine/inference/kv-delta-graph';
+import { engineKvGraph } from '../localhost-engine/inference/direct-attention-graph';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
 import { benchPrompt } from './bench-prompt';
@@ -32,7 +34,7 @@ const { values } = parseArgs({
     prompt: { type: 'string', default: '2048' },
     'new-tokens': { type: 'string', default: '16' },
     chunk: { type: 'string', default: '256' },
-    'keep-present': { type: 'boolean', default: false },
+    graph: { type: 'string', default: 'engine' },
   },
 });
 
@@ -41,7 +43,14 @@ const MB = 2 ** 20;
 async function main(): Promise<MemoryRun> {
   const file = values.file;
   if (!file) throw new Error('--file is required');
-  const rewritten = addKvDeltaOutputs(readFileSync(file), { keepPresent: values['keep-present'] });
+  if (!['engine', 'slices', 'present kept'].includes(values.graph)) {
+    throw new Error(`--graph must be engine, slices or "present kept", not ${values.graph}`);
+  }
+  const bytes = readFileSync(file);
+  const rewritten =
+    values.graph === 'engine'
+      ? engineKvGraph(bytes)
+      : addKvDeltaOutputs(bytes, { keepPresent: values.graph === 'present kept' });
   if (!rewritten) throw new Error(`${file} has no present outputs`);
   const session = await ort.InferenceSession.create(rewritten.model, {
     ...sessionOptions('cpu', rewritten.layers),

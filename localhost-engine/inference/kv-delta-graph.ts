@@ -14,6 +14,9 @@
  * happens if each slice runs right after its layer, which the node order below arranges (`npm run bench:memory`
  * measures it).
  *
+ * The engine uses this rewrite only for graphs `direct-attention-graph.ts` cannot rewrite (that one also removes
+ * the attention's copy of the past); its protobuf helpers below serve both.
+ *
  * The rewrite works on the serialized model without decoding it: protobuf lets repeated fields (nodes,
  * initializers, outputs) appear anywhere in a message, so the new ones are appended to the graph's bytes, and the
  * outputs it drops are cut out of them.
@@ -31,7 +34,7 @@ export function kvDeltaName(layer: number, kind: 'key' | 'value'): string {
   return `present_delta.${layer}.${kind}`;
 }
 
-interface Field {
+export interface Field {
   number: number;
   wireType: number;
   /** The field's whole encoding (tag included). */
@@ -41,7 +44,7 @@ interface Field {
   payloadStart: number;
 }
 
-function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } {
+export function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } {
   let value = 0;
   let scale = 1;
   let i = at;
@@ -55,7 +58,7 @@ function readVarint(bytes: Uint8Array, at: number): { value: number; next: numbe
   }
 }
 
-function* fields(bytes: Uint8Array, from = 0, to = bytes.length): Generator<Field> {
+export function* fields(bytes: Uint8Array, from = 0, to = bytes.length): Generator<Field> {
   let at = from;
   while (at < to) {
     const start = at;
@@ -77,7 +80,7 @@ function* fields(bytes: Uint8Array, from = 0, to = bytes.length): Generator<Fiel
   }
 }
 
-function varint(value: number): Buffer {
+export function varint(value: number): Buffer {
   const out: number[] = [];
   let v = value;
   while (v >= 0x80) {
@@ -88,12 +91,12 @@ function varint(value: number): Buffer {
   return Buffer.from(out);
 }
 
-function lengthDelimited(field: number, payload: Uint8Array): Buffer {
+export function lengthDelimited(field: number, payload: Uint8Array): Buffer {
   return Buffer.concat([varint(field * 8 + LENGTH_DELIMITED), varint(payload.byteLength), payload]);
 }
 
 /** The text of a message's string field `number` ('' when absent). */
-function stringField(bytes: Uint8Array, message: Field, number: number): string {
+export function stringField(bytes: Uint8Array, message: Field, number: number): string {
   for (const v of fields(bytes, message.payloadStart, message.end)) {
     if (v.number === number) return new TextDecoder().decode(bytes.subarray(v.payloadStart, v.end));
   }
@@ -129,7 +132,7 @@ const SLICE_PREFIX = '/localscribe/kv_delta';
 const PRESENT = /^present\.\d+\.(key|value)$/;
 
 /** The ModelProto's graph field. */
-function findGraph(model: Uint8Array): Field {
+export function findGraph(model: Uint8Array): Field {
   let graph: Field | null = null;
   for (const f of fields(model)) if (f.number === GRAPH_FIELD && f.wireType === LENGTH_DELIMITED) graph = f;
   if (!graph) throw new Error('the model has no graph');
@@ -137,7 +140,7 @@ function findGraph(model: Uint8Array): Field {
 }
 
 /** `model` with its graph's fields replaced by `parts`, in order. */
-function withGraph(model: Uint8Array, graph: Field, parts: Uint8Array[]): Buffer {
+export function withGraph(model: Uint8Array, graph: Field, parts: Uint8Array[]): Buffer {
   return Buffer.concat([
     model.subarray(0, graph.start),
     lengthDelimited(GRAPH_FIELD, Buffer.concat(parts)),

@@ -18,7 +18,7 @@ import { int64, readDecoderSignature } from './token-loop';
 import { orderKvDeltaSlices } from './kv-delta-graph';
 
 /** Bump when the way copies are made changes, so older copies are rebuilt. */
-const FORMAT = 2;
+const FORMAT = 3;
 const MODEL_FILE = 'model.onnx';
 const DATA_FILE = 'model.onnx.data';
 const STAMP_FILE = 'stamp.json';

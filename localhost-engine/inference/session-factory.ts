@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from '../api/schemas';
 import { promises as fs } from 'node:fs';
-import { addKvDeltaOutputs } from './kv-delta-graph';
+import { engineKvGraph } from './direct-attention-graph';
 import {
   discardOptimizedModel,
   openSource,
@@ -69,16 +69,20 @@ export interface CreatedSession {
 export interface CpuModelOptions {
   /** Where optimized copies live (`optimized-model.ts`); null opens the graph itself every time. */
   cacheRoot: string | null;
-  /** Add the KV delta outputs (`kv-delta-graph.ts`); for GroupQueryAttention graphs, whose past may be longer. */
+  /**
+   * Rewrite the graph to output only the new keys and values: with attention that reads the past in place
+   * (`direct-attention-graph.ts`) where the graph allows it, else with slices of `present.*`
+   * (`kv-delta-graph.ts`). For GroupQueryAttention graphs, whose past may be longer than the tokens it holds.
+   */
   kvDelta: boolean;
 }
 
 /** The graph to open: the file itself, or its bytes rewritten with the KV delta outputs. */
 async function cpuSource(modelFile: string, kvDelta: boolean): Promise<ModelSource> {
   if (!kvDelta) return { file: modelFile };
-  let rewritten: ReturnType<typeof addKvDeltaOutputs>;
+  let rewritten: ReturnType<typeof engineKvGraph>;
   try {
-    rewritten = addKvDeltaOutputs(await fs.readFile(modelFile));
+    rewritten = engineKvGraph(await fs.readFile(modelFile));
   } catch {
     // A graph this reader cannot walk (cut short, say): onnxruntime opens the file itself and says what is wrong.
     return { file: modelFile };

@@ -12,6 +12,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
 import { kvDeltaName } from './kv-delta-graph';
+import { KvCache } from './kv-cache';
 
 type Feeds = Record<string, OrtTensor>;
 
@@ -26,7 +27,7 @@ export interface DecoderSignature {
   /**
    * The graph's attention (GroupQueryAttention) reads a past buffer longer than the tokens it holds, so the cache
    * can be one buffer per layer sized for the whole generation, filled in place: with `kvDelta`, from the graph's
-   * delta outputs (the fastest: only the new positions cross into JavaScript); without, by passing the buffer as
+   * delta outputs (the fastest: only the new positions cross into JavaScript; `kv-cache.ts`); without, by passing the buffer as
    * a preallocated `present` output too. Otherwise each step's present is fed back as the next past.
    * `npm run bench:kv` measures the three on the phi3-mini-sized model; the cross-check tests compare them with
    * transformers.js' tokens.
@@ -231,10 +232,13 @@ export async function greedyLoop(
   const seen = new Set(history);
   const tokens: number[] = [];
   const eos = new Set(settings.eosTokenIds);
-  // Shared mode: one buffer per layer for the whole generation, sized for the prompt and every new token.
+  // Shared modes: one buffer per layer for the whole generation, sized for the prompt and every new token; with
+  // delta outputs, `KvCache` feeds only the part of it a pass needs.
   const capacity = promptIds.length + settings.maxNewTokens + 1;
+  const delta = sig.sharedKvCache && sig.kvDelta;
   const emptyPast = (): Feeds => {
     const feeds: Feeds = {};
+    if (delta) return feeds;
     for (let l = 0; l < sig.layers; l++) {
       feeds[`past_key_values.${l}.key`] = cacheTensor(sig, sig.sharedKvCache ? capacity : 0);
       feeds[`past_key_values.${l}.value`] = cacheTensor(sig, sig.sharedKvCache ? capacity : 0);
@@ -242,33 +246,17 @@ export async function greedyLoop(
     return feeds;
   };
   let past = emptyPast();
+  let cache = delta ? new KvCache(sig, capacity) : null;
   const logitsToKeep = sig.hasLogitsToKeep ? int64([1], []) : null;
-  const delta = sig.sharedKvCache && sig.kvDelta;
   const deltaFetches = ['logits'];
   if (delta) {
     for (let l = 0; l < sig.layers; l++) deltaFetches.push(kvDeltaName(l, 'key'), kvDeltaName(l, 'value'));
   }
-  /** Writes this pass's new positions, [pastLength, pastLength + n), into the cache buffers. */
-  const append = (out: InferenceSession.OnnxValueMapType, pastLength: number, n: number): void => {
-    const rowSize = n * sig.headSize;
-    for (let l = 0; l < sig.layers; l++) {
-      for (const kind of ['key', 'value'] as const) {
-        const target = past[`past_key_values.${l}.${kind}`].data as Float32Array | Uint16Array;
-        const source = out[kvDeltaName(l, kind)].data as Float32Array | Uint16Array;
-        for (let h = 0; h < sig.kvHeads; h++) {
-          target.set(
-            source.subarray(h * rowSize, (h + 1) * rowSize),
-            (h * capacity + pastLength) * sig.headSize,
-          );
-        }
-      }
-    }
-  };
 
   const forward = async (ids: readonly number[], pastLength: number): Promise<OrtTensor> => {
     const total = pastLength + ids.length;
     const feeds: Feeds = {
-      ...past,
+      ...(cache ? cache.feeds(pastLength, ids.length) : past),
       input_ids: int64(ids, [1, ids.length]),
       attention_mask: int64(new Array<number>(total).fill(1), [1, total]),
     };
@@ -279,9 +267,9 @@ export async function greedyLoop(
       );
     }
     if (logitsToKeep) feeds.num_logits_to_keep = logitsToKeep;
-    if (delta) {
+    if (cache) {
       const out = await session.run(feeds, deltaFetches);
-      append(out, pastLength, ids.length);
+      cache.append(out, pastLength, ids.length);
       hooks.onStep?.();
       return out.logits;
     }
@@ -321,6 +309,7 @@ export async function greedyLoop(
       // Some graphs (GenAI exports with MultiHeadAttention) take several new tokens only with an empty past:
       // prefill those in one pass, at the cost of logits for every prompt position.
       past = emptyPast();
+      if (cache) cache = new KvCache(sig, capacity);
       logits = await forward(promptIds, 0);
       break;
     }

@@ -52,7 +52,7 @@ describe('benchmark runners', () => {
     expect(engine.optimized).toMatchObject({ status: 'skipped' });
   });
 
-  it('the memory runner accounts for the peak as weights, cache and the rest, with or without present outputs', async () => {
+  it("the memory runner accounts for the peak as weights, cache and the rest, on the engine's graph and the others", async () => {
     const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
     const c = MODEL_SIZES.tiny;
     const prompt = 3000;
@@ -60,7 +60,8 @@ describe('benchmark runners', () => {
     args.push('--new-tokens', '3', '--chunk', '1024');
     for (const run of [
       runner('memory-runner.ts', args),
-      runner('memory-runner.ts', [...args, '--keep-present']),
+      runner('memory-runner.ts', [...args, '--graph', 'slices']),
+      runner('memory-runner.ts', [...args, '--graph', 'present kept']),
     ]) {
       const cache = c.numHiddenLayers * 2 * c.numKeyValueHeads * (prompt + 4) * c.headSize * 4;
       expect(run.cacheMB).toBe(Math.round(cache / 2 ** 20));

@@ -24,6 +24,7 @@ import { attentionAndSliceOrder, sliceAfterEachLayer } from '../../helpers/execu
 import { MODEL_SIZES } from '../../../models/model-sizes';
 import { writeModelFolder } from '../../../models/write-model-folder';
 import { addKvDeltaOutputs, kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
+import { directAttention } from '../../../localhost-engine/inference/direct-attention-graph';
 import { optimizedCpuModel } from '../../../localhost-engine/inference/optimized-model';
 import { createSession, sessionOptions } from '../../../localhost-engine/inference/session-factory';
 import {
@@ -70,8 +71,14 @@ beforeEach(() => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function tokens(file: string): Promise<number[]> {
-  const session = await ort.InferenceSession.create(file, options);
+async function tokens(file: string | Buffer): Promise<number[]> {
+  const session =
+    typeof file === 'string'
+      ? await ort.InferenceSession.create(file, options)
+      : await ort.InferenceSession.create(file, {
+          ...options,
+          extra: { session: { model_external_initializers_file_folder_path: path.dirname(source) } },
+        });
   try {
     const sig = readDecoderSignature(session);
     sig.sharedKvCache = true;
@@ -127,6 +134,17 @@ describe('optimizedCpuModel', () => {
     const plain = await optimizedCpuModel({ file: source }, root, options);
     expect(plain.status).toBe('built');
     expect(await fs.readdir(root)).toEqual([path.basename(path.dirname(plain.file))]);
+  });
+
+  it("builds from the engine's direct-attention graph, and the copy generates what that graph does", async () => {
+    const rewritten = directAttention(readFileSync(source));
+    expect(rewritten?.layers).toBe(2);
+    // The check on the copy feeds an empty past: the rewrite must run with none.
+    const built = await optimizedCpuModel({ file: source, bytes: rewritten!.model }, root, options);
+    expect(built).toMatchObject({ status: 'built' });
+    const fromCopy = await tokens(built.file);
+    expect(fromCopy).toHaveLength(12);
+    expect(fromCopy).toEqual(await tokens(rewritten!.model));
   });
 
   it('rebuilds when the model files change and removes the outdated copy', async () => {

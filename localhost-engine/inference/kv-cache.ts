@@ -1,0 +1,112 @@
+/**
+ * The token loop's KV cache when the graph has KV delta outputs: one buffer per layer and kind, allocated once
+ * for the whole generation, that the loop fills from each pass's new keys and values.
+ *
+ * The past fed to the graph views the start of each buffer as `[1, kv_heads, stride, head_size]`: each head's
+ * rows are `stride` positions apart, and the positions from the past's length to `stride` are unused (the graph
+ * masks them). The stride grows only when a pass needs room, by moving each head's rows to their new place
+ * inside the same buffer, so the graph never reads (or, for GroupQueryAttention, copies and zero-fills) a past
+ * sized for the whole generation:
+ * - a prompt pass gets exactly the room it fills, so its attention reads nothing unused;
+ * - decoding grows the stride by about 2·√length positions at a time, which balances the cost of moving the
+ *   cache (once per growth) against reading unused positions (every step).
+ */
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
+import { kvDeltaName } from './kv-delta-graph';
+
+export interface KvLayout {
+  layers: number;
+  kvHeads: number;
+  headSize: number;
+  kvType: 'float32' | 'float16';
+}
+
+type Buffer = Float32Array | Uint16Array;
+
+export class KvCache {
+  /** Positions between one head's rows and the next's in every buffer. */
+  stride = 0;
+  private readonly buffers: Array<{ key: Buffer; value: Buffer }> = [];
+  private past: Record<string, OrtTensor> | null = null;
+
+  /** @param capacity the most positions the generation can hold (prompt, new tokens and one spare). */
+  constructor(
+    private readonly layout: KvLayout,
+    readonly capacity: number,
+  ) {
+    const size = layout.kvHeads * capacity * layout.headSize;
+    const make = (): Buffer => (layout.kvType === 'float16' ? new Uint16Array(size) : new Float32Array(size));
+    for (let l = 0; l < layout.layers; l++) this.buffers.push({ key: make(), value: make() });
+  }
+
+  /**
+   * Makes room for a pass of `n` new positions after `pastLength` held ones and returns the past to feed it.
+   * @throws RangeError when the pass does not fit in the capacity.
+   */
+  feeds(pastLength: number, n: number): Record<string, OrtTensor> {
+    const needed = pastLength + n;
+    if (needed > this.capacity) {
+      throw new RangeError(`the KV cache holds ${this.capacity} positions; this pass needs ${needed}`);
+    }
+    if (needed > this.stride) {
+      const room = n > 1 ? needed : needed + Math.ceil(2 * Math.sqrt(needed));
+      this.grow(Math.min(this.capacity, room), pastLength);
+    }
+    if (!this.past) {
+      const { kvHeads, headSize, kvType, layers } = this.layout;
+      const dims = [1, kvHeads, this.stride, headSize];
+      const length = kvHeads * this.stride * headSize;
+      const past: Record<string, OrtTensor> = {};
+      for (let l = 0; l < layers; l++) {
+        for (const kind of ['key', 'value'] as const) {
+          const data = this.buffers[l][kind].subarray(0, length);
+          past[`past_key_values.${l}.${kind}`] =
+            kvType === 'float16'
+              ? new ort.Tensor('float16', data as Uint16Array, dims)
+              : new ort.Tensor('float32', data as Float32Array, dims);
+        }
+      }
+      this.past = past;
+    }
+    return this.past;
+  }
+
+  /** Writes a pass's new positions, [pastLength, pastLength + n), from its delta outputs. */
+  append(out: InferenceSession.OnnxValueMapType, pastLength: number, n: number): void {
+    const { kvHeads, headSize, layers } = this.layout;
+    const rowSize = n * headSize;
+    for (let l = 0; l < layers; l++) {
+      for (const kind of ['key', 'value'] as const) {
+        const target = this.buffers[l][kind];
+        const source = out[kvDeltaName(l, kind)].data as Buffer;
+        for (let h = 0; h < kvHeads; h++) {
+          target.set(
+            source.subarray(h * rowSize, (h + 1) * rowSize),
+            (h * this.stride + pastLength) * headSize,
+          );
+        }
+      }
+    }
+  }
+
+  /** Moves every head's first `held` positions from the current stride to `stride`, last head first. */
+  private grow(stride: number, held: number): void {
+    const { kvHeads, headSize } = this.layout;
+    if (held > 0) {
+      for (const pair of this.buffers) {
+        for (const buffer of [pair.key, pair.value]) {
+          for (let h = kvHeads - 1; h > 0; h--) {
+            buffer.copyWithin(
+              h * stride * headSize,
+              h * this.stride * headSize,
+              (h * this.stride + held) * headSize,
+            );
+          }
+        }
+      }
+    }
+    this.stride = stride;
+    this.past = null;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The direct attention rewrite: a decoding pass attends with MatMuls that read the past where it lies (no
+ * operator copies it), a prompt pass with the model's own GroupQueryAttention, the graph outputs only the new
+ * keys and values, and its logits and new keys and values equal the original graph's, pass after pass (prompt
+ * and decoding), with a past buffer longer than the tokens it holds. Graphs it cannot rewrite are left to the KV
+ * delta slices.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
+import { directAttention, engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
+import {
+  fields,
+  findGraph,
+  kvDeltaName,
+  stringField,
+} from '../../../localhost-engine/inference/kv-delta-graph';
+import { KvCache } from '../../../localhost-engine/inference/kv-cache';
+import { readDecoderSignature } from '../../../localhost-engine/inference/token-loop';
+import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
+
+const LAYOUTS = [
+  ['transformers', 'onnx/model_q4.onnx'],
+  ['genai', 'model.onnx'],
+] as const;
+
+function int64(values: number[], dims: number[]): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
+}
+
+interface Node {
+  opType: string;
+  inputs: string[];
+  /** An If node's branches, by attribute name. */
+  branches: Record<string, Node[]>;
+}
+
+const text = (bytes: Uint8Array, from: number, to: number): string =>
+  new TextDecoder().decode(bytes.subarray(from, to));
+
+/** A GraphProto's nodes (with If branches) and output names, from its bytes [from, to). */
+function graphAt(bytes: Uint8Array, from: number, to: number): { nodes: Node[]; outputs: string[] } {
+  const nodes: Node[] = [];
+  const outputs: string[] = [];
+  for (const f of fields(bytes, from, to)) {
+    if (f.number === 12) outputs.push(stringField(bytes, f, 1));
+    if (f.number !== 1) continue;
+    const node: Node = { opType: stringField(bytes, f, 4), inputs: [], branches: {} };
+    for (const x of fields(bytes, f.payloadStart, f.end)) {
+      if (x.number === 1) node.inputs.push(text(bytes, x.payloadStart, x.end));
+      if (x.number !== 5) continue;
+      for (const g of fields(bytes, x.payloadStart, x.end)) {
+        if (g.number === 6)
+          node.branches[stringField(bytes, x, 1)] = graphAt(bytes, g.payloadStart, g.end).nodes;
+      }
+    }
+    nodes.push(node);
+  }
+  return { nodes, outputs };
+}
+
+function graphOf(model: Uint8Array): { nodes: Node[]; outputs: string[] } {
+  const graph = findGraph(model);
+  return graphAt(model, graph.payloadStart, graph.end);
+}
+
+const readsPast = (n: Node): boolean => n.inputs.some((i) => i.startsWith('past_key_values.'));
+
+describe('directAttention', () => {
+  it.each(LAYOUTS)(
+    'decodes with MatMuls that read the past in place, and keeps GroupQueryAttention for prompt passes (%s layout)',
+    async (layout, file) => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+      const rewritten = directAttention(readFileSync(path.join(dir, file)));
+      expect(rewritten).not.toBeNull();
+      const { nodes, outputs } = graphOf(rewritten!.model);
+      expect(outputs.filter((o) => o.startsWith('present.'))).toEqual([]);
+      for (let l = 0; l < rewritten!.layers; l++) {
+        expect(outputs).toEqual(expect.arrayContaining([kvDeltaName(l, 'key'), kvDeltaName(l, 'value')]));
+      }
+      // Outside the branches only the first layer's key is read, for its shape.
+      expect(nodes.filter(readsPast).map((n) => n.opType)).toEqual(['Shape']);
+      const branches = nodes.filter((n) => n.opType === 'If');
+      expect(branches).toHaveLength(rewritten!.layers);
+      for (const { branches: b } of branches) {
+        // Decoding: each layer's keys and values are read once, each by a MatMul; no attention operator.
+        expect(b.then_branch.filter(readsPast).map((n) => n.opType)).toEqual(['MatMul', 'MatMul']);
+        expect(b.then_branch.some((n) => n.opType.endsWith('Attention'))).toBe(false);
+        // Prompt passes: the model's own attention, its present sliced to the new positions.
+        expect(b.else_branch.map((n) => n.opType)).toEqual(['GroupQueryAttention', 'Slice', 'Slice']);
+      }
+    },
+  );
+
+  it.each(LAYOUTS)(
+    "gives the original graph's logits and new keys and values, with a past longer than it holds (%s layout)",
+    async (layout, file) => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+      const original = await ort.InferenceSession.create(path.join(dir, file));
+      const rewritten = directAttention(readFileSync(path.join(dir, file)))!;
+      const direct = await ort.InferenceSession.create(rewritten.model, {
+        extra: {
+          session: { model_external_initializers_file_folder_path: path.dirname(path.join(dir, file)) },
+        },
+      });
+      try {
+        const sig = readDecoderSignature(direct);
+        const cache = new KvCache(sig, 40);
+        let exact: Record<string, ort.Tensor> = {};
+        for (let l = 0; l < sig.layers; l++) {
+          for (const kind of ['key', 'value']) {
+            exact[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [
+              1,
+              sig.kvHeads,
+              0,
+              sig.headSize,
+            ]);
+          }
+        }
+        const fetches = ['logits'];
+        for (let l = 0; l < sig.layers; l++) fetches.push(kvDeltaName(l, 'key'), kvDeltaName(l, 'value'));
+        let held = 0;
+        let decodePasses = 0;
+        for (const n of [6, 3, 1, 1, 1, 1]) {
+          const ids = Array.from({ length: n }, (_, i) => 500 + (((held + i) * 97) % 20000));
+          const common: Record<string, ort.Tensor> = {
+            input_ids: int64(ids, [1, n]),
+            attention_mask: int64(new Array<number>(held + n).fill(1), [1, held + n]),
+            position_ids: int64(
+              ids.map((_, i) => held + i),
+              [1, n],
+            ),
+          };
+          if (sig.hasLogitsToKeep) common.num_logits_to_keep = int64([1], []);
+          const past = cache.feeds(held, n);
+          // Positions past the held ones hold large stale numbers: the rewrite must mask them, not rely on zeros.
+          for (const tensor of Object.values(past)) {
+            const data = tensor.data as Float32Array;
+            for (let h = 0; h < sig.kvHeads; h++) {
+              data.fill(
+                1e3 * (h + 1),
+                (h * cache.stride + held) * sig.headSize,
+                (h + 1) * cache.stride * sig.headSize,
+              );
+            }
+          }
+          if (n === 1 && cache.stride > held + 1) decodePasses++;
+          const want = await original.run({ ...common, ...exact });
+          const got = await direct.run({ ...common, ...past }, fetches);
+          const a = want.logits.data as Float32Array;
+          const b = got.logits.data as Float32Array;
+          const vocab = want.logits.dims[2];
+          const lastA = a.subarray(a.length - vocab);
+          const lastB = b.subarray(b.length - vocab);
+          let worst = 0;
+          for (let i = 0; i < vocab; i++) worst = Math.max(worst, Math.abs(lastA[i] - lastB[i]));
+          expect(worst).toBeLessThan(1e-4);
+          for (let l = 0; l < sig.layers; l++) {
+            for (const kind of ['key', 'value'] as const) {
+              const present = want[`present.${l}.${kind}`].data as Float32Array;
+              const delta = got[kvDeltaName(l, kind)].data as Float32Array;
+              for (let h = 0; h < sig.kvHeads; h++) {
+                const from = (h * (held + n) + held) * sig.headSize;
+                const fromPresent = present.subarray(from, from + n * sig.headSize);
+                const ours = delta.subarray(h * n * sig.headSize, (h + 1) * n * sig.headSize);
+                for (let i = 0; i < ours.length; i++)
+                  expect(Math.abs(ours[i] - fromPresent[i])).toBeLessThan(1e-5);
+              }
+            }
+          }
+          cache.append(got, held, n);
+          const next: Record<string, ort.Tensor> = {};
+          for (let l = 0; l < sig.layers; l++) {
+            for (const kind of ['key', 'value'])
+              next[`past_key_values.${l}.${kind}`] = want[`present.${l}.${kind}`];
+          }
+          exact = next;
+          held += n;
+        }
+        // The decode passes did run with unused positions in the past.
+        expect(decodePasses).toBeGreaterThan(0);
+      } finally {
+        await Promise.all([original.release(), direct.release()]);
+      }
+    },
+  );
+
+  it('leaves graphs it cannot rewrite to the KV delta slices, and refuses bytes that are not a model', async () => {
+    // MultiHeadAttention over a float16 cache (GenAI's tiny Llama): not rewritten here, nor by engineKvGraph.
+    const mha = readFileSync(path.join(GENAI_TINY_FIXTURE, 'model.onnx'));
+    expect(directAttention(mha)).toBeNull();
+    // GroupQueryAttention that applies the rotary embedding itself: engineKvGraph falls back to the slices.
+    const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    const bytes = Buffer.from(readFileSync(path.join(dir, 'onnx/model_q4.onnx')));
+    const doRotary = Buffer.concat([
+      Buffer.from([0x0a, 0x09]),
+      Buffer.from('do_rotary'),
+      Buffer.from([0x18, 0x00]),
+    ]);
+    let at = bytes.indexOf(doRotary);
+    expect(at).toBeGreaterThan(0);
+    for (; at >= 0; at = bytes.indexOf(doRotary, at + 1)) bytes[at + doRotary.length - 1] = 1;
+    expect(directAttention(bytes)).toBeNull();
+    const fallback = engineKvGraph(bytes)!;
+    expect(graphOf(fallback.model).nodes.some((n) => n.opType === 'If')).toBe(false);
+    expect(graphOf(fallback.model).outputs).toContain(kvDeltaName(0, 'key'));
+    expect(() => directAttention(Buffer.from([0x3a, 0xff]))).toThrow(/truncated/);
+  });
+});
