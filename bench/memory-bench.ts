@@ -6,8 +6,8 @@
  *   makes onnxruntime hold every layer's present, the whole cache a second time, until a pass ends;
  * - `slices`: each layer's present is freed once its new positions are sliced out (the engine until direct
  *   attention);
- * - `engine`: the engine's graph, whose attention reads the past in place and makes no present at all
- *   (`direct-attention-graph.ts`), at each prefill pass size. Reports the resident weights after load, the cache the engine allocates, the peak
+ * - `engine`: the engine's graph, whose decoding attention reads the past in place and makes no present
+ *   (`direct-attention-graph.ts`; prompt passes run as in `slices`), at each prefill pass size. Reports the resident weights after load, the cache the engine allocates, the peak
  * RSS, what is left over (onnxruntime's working memory and transients), and the prefill and decode rates.
  * Writes bench/results/memory.json and rewrites BENCHMARKS.md.
  */

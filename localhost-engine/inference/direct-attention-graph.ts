@@ -210,7 +210,8 @@ function tensor(name: string, dataType: number, dims: number[], values: ArrayLik
 }
 
 /**
- * Returns `model` with every GroupQueryAttention replaced as described above and `present.N.*` replaced by
+ * Returns `model` with every GroupQueryAttention in an `If` as described above (decoding: direct attention;
+ * prompt passes: the original node and slices of its present) and `present.N.*` replaced by
  * `kvDeltaName(N, kind)` outputs ([batch, kv_heads, new_tokens, head_size]), or null when the graph does not
  * qualify.
  * @throws Error when the bytes are not a well-formed ModelProto.
@@ -283,8 +284,10 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
   const perm = (value: number[]): AttributeSpec[] => [{ name: 'perm', kind: 'ints', value }];
 
   // Shared by every layer: S (new tokens), past length, P (the past buffer's length) and the two masks.
-  const total = op('total', 'Gather', [op('mask_shape', 'Shape', ['attention_mask']), `${p}/one`]);
-  const news = op('new', 'Gather', [op('ids_shape', 'Shape', ['input_ids']), `${p}/one`]);
+  const maskShape = op('mask_shape', 'Shape', ['attention_mask']);
+  const idsShape = op('ids_shape', 'Shape', ['input_ids']);
+  const total = op('total', 'Gather', [maskShape, `${p}/one`]);
+  const news = op('new', 'Gather', [idsShape, `${p}/one`]);
   const pastLength = op('past_length', 'Sub', [total, news]);
   const buffer = op('buffer', 'Gather', [op('past_shape', 'Shape', ['past_key_values.0.key']), `${p}/axis2`]);
   const bufferScalar = op('buffer_scalar', 'Squeeze', [buffer, `${p}/axis0`]);
@@ -301,8 +304,8 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     `${p}/fneg`,
     `${p}/fzero`,
   ]);
-  const news1 = op('new_1d', 'Gather', [op('ids_shape_1d', 'Shape', ['input_ids']), `${p}/axis1`]);
-  const total1 = op('total_1d', 'Gather', [op('mask_shape_1d', 'Shape', ['attention_mask']), `${p}/axis1`]);
+  const news1 = op('new_1d', 'Gather', [idsShape, `${p}/axis1`]);
+  const total1 = op('total_1d', 'Gather', [maskShape, `${p}/axis1`]);
   const start1 = op('start_1d', 'Sub', [total1, news1]);
   const isDecode = op('is_decode', 'Equal', [news, `${p}/one`]);
   const splitSizes = op('split_sizes', 'Concat', [buffer, news1], [{ name: 'axis', kind: 'int', value: 0 }]);
