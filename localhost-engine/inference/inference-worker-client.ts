@@ -327,11 +327,14 @@ export class InferenceWorkerClient {
   }
 
   /**
-   * Stops the worker for good: a running generation is cancelled and given a few seconds to leave its native
-   * call, then the worker is terminated; pending requests fail with `worker_crashed`.
+   * Stops the worker for good: a load in flight is waited for, a running generation is cancelled and given a few
+   * seconds to leave its native call, then the worker is terminated; pending requests fail with `worker_crashed`.
    */
   async close(): Promise<void> {
     this.closed = true;
+    // A load in flight is inside onnxruntime's native code (opening the model, building and checking the
+    // optimized copy): terminating the worker there aborts the whole process, as during a run. Let it finish.
+    if (this.loading) await this.loading;
     const running = [...this.pending.entries()];
     if (running.length > 0) {
       for (const [id] of running) Atomics.store(this.controlView, CONTROL.cancelId, id);

@@ -1,8 +1,12 @@
 /**
  * Faults inside the engine, on the generated tiny model: inference workers that die mid-generation, twice in a
- * row, and a GPU that fails at run time.
+ * row, an engine closed while its model loads, and a GPU that fails at run time.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { InferenceWorkerClient } from '../../localhost-engine/inference/inference-worker-client';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import type { SummaryEvent } from '../../localhost-engine/api/schemas';
 import {
@@ -70,6 +74,25 @@ describe('inference workers that die', () => {
  * run): it must not be skipped, since the fallback is a product promise. The options are built in a variable so
  * that this file type-checks with or without the seam.
  */
+describe('an engine closed while its model loads', () => {
+  it('lets the load finish before it stops the worker (stopping it inside onnxruntime aborts the process)', async () => {
+    const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    const optimizedModelsDir = mkdtempSync(path.join(os.tmpdir(), 'ls-close-'));
+    try {
+      // With a fresh copy folder the load builds and checks an optimized copy: seconds inside native code.
+      const client = new InferenceWorkerClient({ modelDir, device: 'cpu', optimizedModelsDir });
+      const loading = client.ensureLoaded();
+      await client.close();
+      await loading;
+      // Terminated mid-load, the worker would have reported a failed load (or taken the process with it).
+      expect(client.state).toBe('ready');
+      expect(client.optimized?.status).toBeDefined();
+    } finally {
+      rmSync(optimizedModelsDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a GPU that fails at run time [needs the injectRunFailure seam]', () => {
   const fallbacks: Array<{ from: string; to: string; reason: string }> = [];
   const logLines: string[] = [];
