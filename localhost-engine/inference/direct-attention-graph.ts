@@ -25,23 +25,24 @@
  * Every layer's past must have the same length (the token loop's do), and the positions past the held ones
  * must hold finite numbers (zeros or earlier keys): they are masked by adding −∞ to their scores.
  */
-import { DataType, encodeNode, encodeTensor, encodeValueInfo } from '../../models/onnx-proto';
+import { DataType, encodeNode, encodeValueInfo } from '../../models/onnx-proto';
 import type { AttributeSpec, NodeSpec } from '../../models/onnx-proto';
 import {
   addKvDeltaOutputs,
   Field,
   fields,
   findGraph,
+  initializer,
   kvDeltaName,
   lengthDelimited,
   readVarint,
   stringField,
+  valueInfoType,
   varint,
   withGraph,
 } from './kv-delta-graph';
 
 const NODE_FIELD = 1;
-const INITIALIZER_FIELD = 5;
 const INPUT_FIELD = 11;
 const OUTPUT_FIELD = 12;
 const VALUE_INFO_FIELD = 13;
@@ -101,31 +102,6 @@ function readAttention(bytes: Uint8Array, node: Field): AttentionNode {
     ints,
     floats,
   };
-}
-
-/** A graph input's element type and dimensions (numbers, or null for symbolic ones). */
-function inputTensorType(bytes: Uint8Array, info: Field): { elemType: number; dims: Array<number | null> } {
-  let elemType = 0;
-  const dims: Array<number | null> = [];
-  for (const t of fields(bytes, info.payloadStart, info.end)) {
-    if (t.number !== 2) continue;
-    for (const tt of fields(bytes, t.payloadStart, t.end)) {
-      if (tt.number !== 1) continue;
-      for (const e of fields(bytes, tt.payloadStart, tt.end)) {
-        if (e.number === 1 && e.wireType === 0) elemType = readVarint(bytes, e.payloadStart).value;
-        if (e.number !== 2) continue;
-        for (const d of fields(bytes, e.payloadStart, e.end)) {
-          if (d.number !== 1) continue;
-          let value: number | null = null;
-          for (const x of fields(bytes, d.payloadStart, d.end)) {
-            if (x.number === 1 && x.wireType === 0) value = readVarint(bytes, x.payloadStart).value;
-          }
-          dims.push(value);
-        }
-      }
-    }
-  }
-  return { elemType, dims };
 }
 
 /** The model's version of the default ONNX domain (ModelProto.opset_import = 8: domain = 1, version = 2). */
@@ -198,17 +174,6 @@ function ifNode(
   ]);
 }
 
-function tensor(name: string, dataType: number, dims: number[], values: ArrayLike<number>): Buffer {
-  const raw =
-    dataType === DataType.INT64
-      ? new Uint8Array(BigInt64Array.from(Array.from(values), (v) => BigInt(v)).buffer)
-      : new Uint8Array(Float32Array.from(values).buffer);
-  return lengthDelimited(
-    INITIALIZER_FIELD,
-    encodeTensor({ name, dataType: dataType as typeof DataType.INT64, dims, rawData: raw }),
-  );
-}
-
 /**
  * Returns `model` with every GroupQueryAttention in an `If` as described above (decoding: direct attention;
  * prompt passes: the original node and slices of its present) and `present.N.*` replaced by
@@ -222,7 +187,7 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
   const inputs = new Map<string, { elemType: number; dims: Array<number | null> }>();
   for (const f of fields(model, graph.payloadStart, graph.end)) {
     if (f.wireType !== LENGTH_DELIMITED) continue;
-    if (f.number === INPUT_FIELD) inputs.set(stringField(model, f, 1), inputTensorType(model, f));
+    if (f.number === INPUT_FIELD) inputs.set(stringField(model, f, 1), valueInfoType(model, f));
     if (f.number === NODE_FIELD) {
       const opType = stringField(model, f, 4);
       if (opType === 'GroupQueryAttention') attention.push(readAttention(model, f));
@@ -263,15 +228,15 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
 
   const p = PREFIX;
   const extra: Buffer[] = [
-    tensor(`${p}/zero`, DataType.INT64, [], [0]),
-    tensor(`${p}/one`, DataType.INT64, [], [1]),
-    tensor(`${p}/axis1`, DataType.INT64, [1], [1]),
-    tensor(`${p}/axis2`, DataType.INT64, [1], [2]),
-    tensor(`${p}/axis0`, DataType.INT64, [1], [0]),
-    tensor(`${p}/fzero`, DataType.FLOAT, [], [0]),
-    tensor(`${p}/fneg`, DataType.FLOAT, [], [-Infinity]),
-    tensor(`${p}/to_bshd`, DataType.INT64, [4], [0, 0, -1, headSize]),
-    tensor(`${p}/to_bsh`, DataType.INT64, [3], [0, 0, -1]),
+    initializer(`${p}/zero`, DataType.INT64, [], [0]),
+    initializer(`${p}/one`, DataType.INT64, [], [1]),
+    initializer(`${p}/axis1`, DataType.INT64, [1], [1]),
+    initializer(`${p}/axis2`, DataType.INT64, [1], [2]),
+    initializer(`${p}/axis0`, DataType.INT64, [1], [0]),
+    initializer(`${p}/fzero`, DataType.FLOAT, [], [0]),
+    initializer(`${p}/fneg`, DataType.FLOAT, [], [-Infinity]),
+    initializer(`${p}/to_bshd`, DataType.INT64, [4], [0, 0, -1, headSize]),
+    initializer(`${p}/to_bsh`, DataType.INT64, [3], [0, 0, -1]),
   ];
   // Nodes go to the main graph, or to the decode branch of the layer being written.
   let sink = extra;
@@ -322,7 +287,8 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     if (known) return known;
     const made = new Set<string>();
     const c = (name: string, values: number[]): string => {
-      if (!made.has(name)) extra.push(tensor(`${p}/${key}/${name}`, DataType.INT64, [values.length], values));
+      if (!made.has(name))
+        extra.push(initializer(`${p}/${key}/${name}`, DataType.INT64, [values.length], values));
       made.add(name);
       return `${p}/${key}/${name}`;
     };
@@ -347,7 +313,7 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     if (!heads || !kvHeads || heads % kvHeads !== 0) return null;
     const scale = a.floats.get('scale') || 1 / Math.sqrt(headSize);
     const L = `${l}`;
-    extra.push(tensor(`${p}/${L}/scale`, DataType.FLOAT, [], [scale]));
+    extra.push(initializer(`${p}/${L}/scale`, DataType.FLOAT, [], [scale]));
     const shapes = shapesFor(heads, kvHeads);
     const decode: Buffer[] = [];
     sink = decode;
@@ -362,20 +328,17 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
       perm([0, 2, 1, 3]),
     );
     const qG = op(`${L}/q_groups`, 'Reshape', [qT, shapes.groups]);
-    const kNew = node({
-      name: `${p}/${L}/k_t`,
-      opType: 'Transpose',
-      inputs: [op(`${L}/k_4d`, 'Reshape', [k, `${p}/to_bshd`])],
-      outputs: [branchOut.key],
-      attributes: perm([0, 2, 1, 3]),
-    });
-    const vNew = node({
-      name: `${p}/${L}/v_t`,
-      opType: 'Transpose',
-      inputs: [op(`${L}/v_4d`, 'Reshape', [v, `${p}/to_bshd`])],
-      outputs: [branchOut.value],
-      attributes: perm([0, 2, 1, 3]),
-    });
+    // [B, S, kv_heads·hs] → [B, kv_heads, S, hs]: the new keys and values, as the branch outputs them.
+    const headsFirst = (x: string, kind: 'k' | 'v', output: string): string =>
+      node({
+        name: `${p}/${L}/${kind}_t`,
+        opType: 'Transpose',
+        inputs: [op(`${L}/${kind}_4d`, 'Reshape', [x, `${p}/to_bshd`])],
+        outputs: [output],
+        attributes: perm([0, 2, 1, 3]),
+      });
+    const kNew = headsFirst(k, 'k', branchOut.key);
+    const vNew = headsFirst(v, 'v', branchOut.value);
     // The past's keys are read as they lie ([P, hs] per head): pastK·qᵀ, then the small result is transposed.
     const pastScores = op(`${L}/past_scores_t`, 'MatMul', [
       past.key,

@@ -106,22 +106,43 @@ export function stringField(bytes: Uint8Array, message: Field, number: number): 
 /** A ValueInfoProto's name (field 1). */
 const valueInfoName = (bytes: Uint8Array, info: Field): string => stringField(bytes, info, 1);
 
-/** The graph's output names with their element types (ValueInfoProto type=2 → tensor_type=1 → elem_type=1). */
+/**
+ * A ValueInfoProto's element type and dimensions (numbers, or null for symbolic ones):
+ * type = 2 → tensor_type = 1 → {elem_type = 1, shape = 2 → dim = 1 → dim_value = 1}.
+ */
+export function valueInfoType(
+  bytes: Uint8Array,
+  info: Field,
+): { elemType: number; dims: Array<number | null> } {
+  let elemType = 0;
+  const dims: Array<number | null> = [];
+  for (const t of fields(bytes, info.payloadStart, info.end)) {
+    if (t.number !== 2) continue;
+    for (const tt of fields(bytes, t.payloadStart, t.end)) {
+      if (tt.number !== 1) continue;
+      for (const e of fields(bytes, tt.payloadStart, tt.end)) {
+        if (e.number === 1 && e.wireType === 0) elemType = readVarint(bytes, e.payloadStart).value;
+        if (e.number !== 2) continue;
+        for (const d of fields(bytes, e.payloadStart, e.end)) {
+          if (d.number !== 1) continue;
+          let value: number | null = null;
+          for (const x of fields(bytes, d.payloadStart, d.end)) {
+            if (x.number === 1 && x.wireType === 0) value = readVarint(bytes, x.payloadStart).value;
+          }
+          dims.push(value);
+        }
+      }
+    }
+  }
+  return { elemType, dims };
+}
+
+/** The graph's output names with their element types. */
 function graphOutputs(bytes: Uint8Array, graph: Field): Map<string, number> {
   const outputs = new Map<string, number>();
   for (const f of fields(bytes, graph.payloadStart, graph.end)) {
     if (f.number !== OUTPUT_FIELD || f.wireType !== LENGTH_DELIMITED) continue;
-    let elemType = 0;
-    for (const v of fields(bytes, f.payloadStart, f.end)) {
-      if (v.number !== 2) continue;
-      for (const t of fields(bytes, v.payloadStart, v.end)) {
-        if (t.number !== 1) continue;
-        for (const e of fields(bytes, t.payloadStart, t.end)) {
-          if (e.number === 1 && e.wireType === 0) elemType = readVarint(bytes, e.payloadStart).value;
-        }
-      }
-    }
-    outputs.set(valueInfoName(bytes, f), elemType);
+    outputs.set(valueInfoName(bytes, f), valueInfoType(bytes, f).elemType);
   }
   return outputs;
 }
@@ -148,9 +169,18 @@ export function withGraph(model: Uint8Array, graph: Field, parts: Uint8Array[]):
   ]);
 }
 
-function int64Constant(name: string, values: number[]): Buffer {
-  const raw = new Uint8Array(BigInt64Array.from(values, BigInt).buffer);
-  return encodeTensor({ name, dataType: DataType.INT64, dims: [values.length], rawData: raw });
+/** An initializer (a GraphProto field) holding `values` as int64 or float32. */
+export function initializer(
+  name: string,
+  dataType: typeof DataType.INT64 | typeof DataType.FLOAT,
+  dims: number[],
+  values: ArrayLike<number>,
+): Buffer {
+  const raw =
+    dataType === DataType.INT64
+      ? new Uint8Array(BigInt64Array.from(Array.from(values), (v) => BigInt(v)).buffer)
+      : new Uint8Array(Float32Array.from(values).buffer);
+  return lengthDelimited(INITIALIZER_FIELD, encodeTensor({ name, dataType, dims, rawData: raw }));
 }
 
 /**
@@ -172,8 +202,8 @@ export function addKvDeltaOutputs(
   // start = attention_mask length − input_ids length (the past's length); the new positions are [start, total).
   const p = SLICE_PREFIX;
   const extra: Buffer[] = [
-    lengthDelimited(INITIALIZER_FIELD, int64Constant(`${p}/one`, [1])),
-    lengthDelimited(INITIALIZER_FIELD, int64Constant(`${p}/axis`, [2])),
+    initializer(`${p}/one`, DataType.INT64, [1], [1]),
+    initializer(`${p}/axis`, DataType.INT64, [1], [2]),
   ];
   const node = (name: string, opType: string, inputs: string[], output: string): void => {
     extra.push(lengthDelimited(NODE_FIELD, encodeNode({ name, opType, inputs, outputs: [output] })));

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { emptyPast } from '../../helpers/empty-past';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import { directAttention, engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
 import {
@@ -107,17 +108,7 @@ describe('directAttention', () => {
       try {
         const sig = readDecoderSignature(direct);
         const cache = new KvCache(sig, 40);
-        let exact: Record<string, ort.Tensor> = {};
-        for (let l = 0; l < sig.layers; l++) {
-          for (const kind of ['key', 'value']) {
-            exact[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [
-              1,
-              sig.kvHeads,
-              0,
-              sig.headSize,
-            ]);
-          }
-        }
+        let exact = emptyPast(sig);
         const fetches = ['logits'];
         for (let l = 0; l < sig.layers; l++) fetches.push(kvDeltaName(l, 'key'), kvDeltaName(l, 'value'));
         let held = 0;

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { emptyPast } from '../../helpers/empty-past';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import {
   addKvDeltaOutputs,
@@ -135,17 +136,7 @@ describe('addKvDeltaOutputs', () => {
         ),
         num_logits_to_keep: int64([1], []),
       });
-      const empty: Record<string, ort.Tensor> = {};
-      for (let l = 0; l < sig.layers; l++) {
-        for (const kind of ['key', 'value']) {
-          empty[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [
-            1,
-            sig.kvHeads,
-            0,
-            sig.headSize,
-          ]);
-        }
-      }
+      const empty = emptyPast(sig);
       const first = await session.run(feedsFor([400, 401, 402, 403, 404], 0, empty));
       const past: Record<string, ort.Tensor> = {};
       for (let l = 0; l < sig.layers; l++) {
