@@ -40,7 +40,36 @@ interface EngineReport {
   memory: { enginePeakRssMB: number; transformersPeakRssMB: number; engineOverDisk: number };
   eventLoopP99Ms: number;
   transformersEventLoopP99Ms: number;
+  /** Absent in reports from before sharding. */
+  sharded?: {
+    shards: number;
+    reason: string | null;
+    runs: Array<{ promptTokens: number; prefill: number; decode: number }>;
+    peakRssMB: number;
+  };
 }
+
+/** One generation with the model opened in shards, next to the engine's medians (the whole model). */
+function shardedSection(r: EngineReport): string {
+  const s = r.sharded;
+  if (!s) return '';
+  if (s.shards < 2) return `Sharding: the model opened as one session (${s.reason ?? 'one core'}).`;
+  const rows = s.runs.map((x, i) => {
+    const e = r.perPrompt[i].engine;
+    return `| ${x.promptTokens}-token prompt | ${x.prefill} (${round2(x.prefill / e.prefill)}×) | ${x.decode} (${round2(x.decode / e.decode)}×) |`;
+  });
+  return `Opened in ${s.shards} shards of layers at once, one thread each (\`--shards auto\`, \`inference/sharded-session.ts\`;
+one generation after the repetitions, ratios to the engine's medians above, which open the model as one session):
+
+| | prefill tok/s | decode tok/s |
+|---|---|---|
+${rows.join('\n')}
+
+Peak memory in shards: ${s.peakRssMB} MB (one session: ${r.memory.enginePeakRssMB} MB). Sharding is off by default: a start
+happens once, decoding on every summary.`;
+}
+
+const round2 = (x: number): number => Number(x.toFixed(2));
 
 function engineSection(r: EngineReport): string {
   const l = r.load;
@@ -96,10 +125,13 @@ the engine's tokens with transformers.js' on the tiny models, where they agree.`
 | ${l.coldEvicted === false ? 'cold (a fresh process; the page cache could not be dropped on this OS)' : "cold (the model's files dropped from the page cache first)"} | ${(Number(l.coldEngineMs) / 1000).toFixed(1)} s | ${(Number(l.coldTransformersMs) / 1000).toFixed(1)} s | ${l.ratioCold}× faster |
 | warm (median of ${(l.warmStartsMs as number[]).length} starts in a row) | ${(Number(l.warmEngineMs) / 1000).toFixed(1)} s | ${(Number(l.warmTransformersMs) / 1000).toFixed(1)} s | ${l.ratioWarm}× faster |
 | tenth start ÷ first of those | ${l.tenthOverFirstWarm} | | |
+| the engine opening the model in ${l.shards} shards at once (\`--shards auto\`, warm) | ${(Number(l.warmShardedMs) / 1000).toFixed(1)} s | | |
 | the engine without its optimized copy (warm) | ${(Number(l.warmWithoutCopyMs) / 1000).toFixed(1)} s | | |
 | the very first start on a machine (builds the optimized copy, once) | ${(Number(l.firstStartMs) / 1000).toFixed(1)} s | | |
 
 Warm starts in order (ms): ${(l.warmStartsMs as number[]).join(', ')}. Optimized copy: ${l.optimized}.
+
+${shardedSection(r)}
 
 Peak memory (RSS of the whole process, main thread and worker): engine ${r.memory.enginePeakRssMB} MB
 (${r.memory.engineOverDisk}× the model's ${r.modelDiskMB} MB on disk), transformers.js ${r.memory.transformersPeakRssMB} MB.

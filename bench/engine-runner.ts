@@ -3,7 +3,8 @@
  * engine uses) on a model folder, given the exact prompt tokens transformers.js gets in its runner.
  *
  *   npx tsx bench/engine-runner.ts --model-dir DIR --prompts 512,2048 --new-tokens 128
- *     [--threads N] [--device cpu|webgpu|dml|auto] [--optimized-dir DIR|none] [--load-only] [--compiled]
+ *     [--threads N] [--device cpu|webgpu|dml|auto] [--optimized-dir DIR|none] [--shards N|auto] [--load-only]
+ *     [--compiled]
  *
  * Prints one line of JSON last: load time, the optimized copy's status, per prompt length the time to first
  * token, prefill and decode rates and the tokens, the main thread's event-loop delay while the worker generated,
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     prompts: { type: 'string', default: '512,2048' },
     'new-tokens': { type: 'string', default: '128' },
     threads: { type: 'string' },
+    shards: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
     'optimized-dir': { type: 'string' },
     'load-only': { type: 'boolean', default: false },
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     device: values.device as DeviceOption,
     intraOpThreads: values.threads ? Number(values.threads) : undefined,
     optimizedModelsDir: optimizedDir === 'none' ? null : optimizedDir,
+    shards: values.shards === 'auto' ? 'auto' : values.shards ? Number(values.shards) : undefined,
   });
   try {
     const loadStart = performance.now();
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
       device: client.device,
       loadMs: Math.round(loadMs),
       optimized: client.optimized,
+      shards: client.shards,
     };
     if (values['load-only']) {
       console.log(JSON.stringify({ ...head, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));

@@ -118,6 +118,8 @@ async function main(): Promise<void> {
     'none',
     '--load-only',
   ]);
+  // The engine opening the model in shards of layers at once, one thread each (`--shards auto`).
+  const shardedStart = runChild('engine-runner.ts', [...engineArgs, '--shards', 'auto', '--load-only']);
 
   // Generation, alternating which side goes first.
   const engine: RunnerResult[] = [];
@@ -130,6 +132,9 @@ async function main(): Promise<void> {
       else transformers.push(runChild('transformers-js-runner.ts', [...common, ...fullArgs]));
     }
   }
+  // One generation opened in shards: what sharding costs in prefill, decode and memory.
+  console.error('sharded…');
+  const shardedRun = runChild('engine-runner.ts', [...engineArgs, ...fullArgs, '--shards', 'auto']);
 
   const readGBps = ceilings.readGBps;
   const prefillBound = (ceilings.int4Gflops * 1e9) / costs.flopsPerPromptToken;
@@ -199,6 +204,8 @@ async function main(): Promise<void> {
       warmStartsMs: warmStarts,
       tenthOverFirstWarm: round(warmStarts.at(-1)! / warmStarts[0]),
       warmWithoutCopyMs: withoutCopy.loadMs,
+      warmShardedMs: shardedStart.loadMs,
+      shards: shardedStart.shards?.count ?? 1,
       warmTransformersMs: warmTransformers,
       ratioWarm: round(warmTransformers / median(warmStarts)),
       ratioCold: round(coldTransformers.loadMs / coldEngine.loadMs),
@@ -211,7 +218,26 @@ async function main(): Promise<void> {
     },
     eventLoopP99Ms: Math.max(...engine.map((x) => x.eventLoopP99Ms ?? 0)),
     transformersEventLoopP99Ms: Math.max(...transformers.map((x) => x.eventLoopP99Ms ?? 0)),
-    raw: { engine, transformers, firstStart, coldEngine, coldTransformers, withoutCopy },
+    sharded: {
+      shards: shardedRun.shards?.count ?? 1,
+      reason: shardedRun.shards?.reason ?? null,
+      runs: shardedRun.runs!.map((x) => ({
+        promptTokens: x.promptTokens,
+        prefill: x.prefillTokensPerSecond,
+        decode: x.decodeTokensPerSecond,
+      })),
+      peakRssMB: shardedRun.peakRssMB,
+    },
+    raw: {
+      engine,
+      transformers,
+      firstStart,
+      coldEngine,
+      coldTransformers,
+      withoutCopy,
+      shardedStart,
+      shardedRun,
+    },
   };
   // The raw token lists are long and say nothing a reader needs; sameTokens keeps their comparison.
   for (const side of [...engine, ...transformers])

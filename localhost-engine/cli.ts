@@ -15,9 +15,9 @@ import { MODELS_USAGE, modelsCommand, ModelsUsageError } from './model-store/mod
 
 const USAGE = `Usage:
   localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--optimized-copy on|off]
-                    [--config FILE] [--cert F --key F]
+                    [--shards N|auto] [--config FILE] [--cert F --key F]
   localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
-                        [--model DIR] [--device D] [--optimized-copy on|off] [--ndjson]
+                        [--model DIR] [--device D] [--optimized-copy on|off] [--shards N|auto] [--ndjson]
 ${MODELS_USAGE}
 
 FILE may be .txt, .md or .docx; "-" reads plain text from standard input. The summary streams to stdout and
@@ -25,7 +25,8 @@ progress to stderr; --ndjson prints the engine API's event stream instead.
 Models are downloaded from the hub (--hub-url, LOCALSCRIBE_HUB_URL; default https://huggingface.co) into the
 models folder (--models-dir, LOCALSCRIBE_MODELS_DIR), with resume and checksum verification; serve takes the same
 flags and offers the download in the pane.
-Environment: LOCALSCRIBE_PORT, LOCALSCRIBE_MODEL, LOCALSCRIBE_DEVICE, LOCALSCRIBE_CONFIG, LOCALSCRIBE_HOME,
+--shards opens a CPU model in that many parts at once, one thread each: faster starts, slower decoding.
+Environment: LOCALSCRIBE_PORT, LOCALSCRIBE_MODEL, LOCALSCRIBE_DEVICE, LOCALSCRIBE_SHARDS, LOCALSCRIBE_CONFIG, LOCALSCRIBE_HOME,
 LOCALSCRIBE_HUB_URL, LOCALSCRIBE_MODELS_DIR, LOCALSCRIBE_CATALOG.`;
 
 const STYLES = ['key-points', 'paragraph', 'sections', 'executive'] as const;
@@ -51,6 +52,7 @@ function parse(argv: string[]) {
         model: { type: 'string' },
         device: { type: 'string' },
         'optimized-copy': { type: 'string' },
+        shards: { type: 'string' },
         config: { type: 'string' },
         cert: { type: 'string' },
         key: { type: 'string' },
@@ -104,6 +106,7 @@ async function summarize(
     device: values.device,
     config: values.config,
     optimizedCopy: values['optimized-copy'],
+    shards: values.shards,
   });
   const document = await readDocumentFile(file, { stdin: io.stdin });
   if (!hasText(document.paragraphs)) {
@@ -114,6 +117,7 @@ async function summarize(
     modelDir: config.modelDir,
     device: config.device,
     optimizedModelsDir: config.optimizedCopy ? undefined : null,
+    shards: config.shards,
   });
   const controller = new AbortController();
   const stop = (): void => controller.abort();
@@ -187,6 +191,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
           model: values.model,
           device: values.device,
           optimizedCopy: values['optimized-copy'],
+          shards: values.shards,
           config: values.config,
           cert: values.cert,
           key: values.key,

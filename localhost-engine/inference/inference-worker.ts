@@ -4,11 +4,11 @@
  * free for health checks, Stop and other requests.
  */
 import { parentPort } from 'node:worker_threads';
-import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from '../api/schemas';
 import { planParts, type TokenCounter } from '../summarize/chunker';
 import { inspectModelFolder, type ModelFolder } from './model-folder';
 import { createSession, deviceCandidates, type CpuModelOptions } from './session-factory';
+import { defaultShardCount, type DecoderSession } from './sharded-session';
 import { IncrementalDecoder } from './text-stream';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature, type DecoderSignature } from './token-loop';
 import { loadTokenizer, promptTokenIds, type ChatTokenizer } from './tokenizer';
@@ -22,7 +22,7 @@ import {
 
 interface Loaded {
   folder: ModelFolder;
-  session: InferenceSession;
+  session: DecoderSession;
   sig: DecoderSignature;
   device: Device;
   tokenizer: ChatTokenizer;
@@ -44,7 +44,11 @@ async function load(req: LoadRequest): Promise<void> {
     req.device === 'cpu' || req.device === 'auto' ? 'cpu' : 'gpu',
   );
   const candidates = deviceCandidates(req.device);
-  const cpuCache = { cacheRoot: req.optimizedModelsDir, kvDelta: folder.sharedKvCache };
+  const cpuCache: CpuModelOptions = {
+    cacheRoot: req.optimizedModelsDir,
+    kvDelta: folder.sharedKvCache,
+    shards: req.shards === 'auto' ? await defaultShardCount(folder.modelFile) : (req.shards ?? 1),
+  };
   const [created, tokenizer] = await Promise.all([
     createSession(folder.modelFile, candidates, folder.layers ?? 0, req.intraOpThreads, cpuCache),
     loadTokenizer(folder.dir),
@@ -76,6 +80,7 @@ async function load(req: LoadRequest): Promise<void> {
     device: created.device,
     loadMs: performance.now() - started,
     optimized: created.optimized ?? null,
+    shards: created.shards ?? { count: 1 },
   });
 }
 
@@ -84,7 +89,7 @@ async function load(req: LoadRequest): Promise<void> {
  * `fault.message` before running, so the fallback to the CPU below is exercised end to end.
  */
 function injectRunFailure(
-  created: { session: InferenceSession; device: Device },
+  created: { session: DecoderSession; device: Device },
   fault: { device: Device; message: string },
 ): void {
   const session = created.session;

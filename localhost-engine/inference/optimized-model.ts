@@ -2,11 +2,13 @@
  * A per-machine copy of a CPU model whose int4 weights are already in the layout onnxruntime's `MatMulNBits`
  * kernel computes with ("prepacked"), saved once by onnxruntime itself and memory-mapped on every later start.
  *
- * Why: loading the original graph repacks ~2.8 GB of weights in memory at every start (most of the load time), and
- * the packed copy then lives in anonymous memory. Loaded from the saved copy, the weights are read-only file pages:
- * measured by `npm run bench` (BENCHMARKS.md) the session opens about twice as fast, decodes faster, and the
- * weights no longer count against the process's private memory. The cost is disk: the copy holds the original
- * weights and the packed ones (about twice the model's size), built once per model, machine and onnxruntime version.
+ * Why: loaded from the original graph, the packed weights live in anonymous memory. Loaded from the saved copy,
+ * they are read-only file pages that do not count against the process's private memory, and the graph is already
+ * optimized. onnxruntime-node 1.30 still repacks every weight at every start (it finds the saved blob by a hash of
+ * the packed bytes, then frees its own), so the copy saves only part of the load time (`npm run bench` measures
+ * both); opening the model in shards (`sharded-session.ts`, `--shards`) is what makes starts fast. The cost is
+ * disk: the copy holds the original weights and the packed ones (about twice the model's size), built once per
+ * model, machine and onnxruntime version.
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';

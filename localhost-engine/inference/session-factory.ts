@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from '../api/schemas';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { engineKvGraph } from './direct-attention-graph';
 import {
   discardOptimizedModel,
@@ -13,6 +14,7 @@ import {
   type ModelSource,
   type OptimizedModel,
 } from './optimized-model';
+import { openShardedSession, type DecoderSession } from './sharded-session';
 import type { DeviceOption } from './worker-protocol';
 
 /** The GPU providers onnxruntime-node ships for a platform, best first (the guide's "Execution providers"). */
@@ -57,12 +59,14 @@ export function sessionOptions(
 }
 
 export interface CreatedSession {
-  session: InferenceSession;
+  session: DecoderSession;
   device: Device;
   /** Why each device tried before `device` failed. */
   failures: Array<{ device: Device; reason: string }>;
   /** On the CPU: whether the optimized copy was used, built, or why not (`optimized-model.ts`). */
   optimized?: OptimizedModel;
+  /** On the CPU: how many shards the model opened in (`sharded-session.ts`), and why not more when it tried. */
+  shards?: { count: number; reason?: string };
 }
 
 /** How the CPU session is opened (`inference-worker.ts` sets it from the model folder). */
@@ -75,6 +79,11 @@ export interface CpuModelOptions {
    * (`kv-delta-graph.ts`). For GroupQueryAttention graphs, whose past may be longer than the tokens it holds.
    */
   kvDelta: boolean;
+  /**
+   * Open the graph (the optimized copy when there is one, else the rewritten original) in this many shards of
+   * layers at once, each on its own thread (`sharded-session.ts`); 1 opens it as one session.
+   */
+  shards?: number;
 }
 
 /** The graph to open: the file itself, or its bytes rewritten with the KV delta outputs. */
@@ -94,18 +103,36 @@ async function openCpu(
   modelFile: string,
   options: InferenceSession.SessionOptions,
   cpu: CpuModelOptions | undefined,
-): Promise<{ session: InferenceSession; optimized?: OptimizedModel }> {
+): Promise<Pick<CreatedSession, 'session' | 'optimized' | 'shards'>> {
   if (!cpu) return { session: await ort.InferenceSession.create(modelFile, options) };
   const source = await cpuSource(modelFile, cpu.kvDelta);
   const optimized = await optimizedCpuModel(source, cpu.cacheRoot, options);
-  if (optimized.file === modelFile) return { session: await openSource(source, options), optimized };
+  const count = cpu.shards ?? 1;
+  let shards: CreatedSession['shards'] = { count: 1 };
+  if (count > 1 && !source.bytes) shards.reason = 'the graph has no KV delta outputs to split by layer';
+  else if (count > 1) {
+    try {
+      // The optimized copy when there is one (its weights prepacked and memory-mapped), else the rewritten graph.
+      const [graph, weightsDir] =
+        optimized.file === modelFile
+          ? [source.bytes!, path.dirname(modelFile)]
+          : [await fs.readFile(optimized.file), path.dirname(optimized.file)];
+      const session = await openShardedSession(graph, weightsDir, count, options);
+      if (session) return { session, optimized, shards: { count } };
+      shards.reason = 'the graph could not be split by layer';
+    } catch (err) {
+      shards = { count: 1, reason: (err as Error).message };
+    }
+  }
+  if (optimized.file === modelFile) return { session: await openSource(source, options), optimized, shards };
   try {
-    return { session: await ort.InferenceSession.create(optimized.file, options), optimized };
+    return { session: await ort.InferenceSession.create(optimized.file, options), optimized, shards };
   } catch (err) {
     // A copy that no longer opens (a disk error, a damaged file) is rebuilt next time; the original still works.
     await discardOptimizedModel(optimized.file);
     return {
       session: await openSource(source, options),
+      shards,
       optimized: {
         file: modelFile,
         status: 'skipped',

@@ -10,6 +10,7 @@
  * reference the tests compare this loop's tokens with.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { ownsKvCache, type DecoderSession } from './sharded-session';
 import * as ort from 'onnxruntime-node';
 import { kvDeltaName } from './kv-delta-graph';
 import { KvCache } from './kv-cache';
@@ -42,7 +43,7 @@ export interface DecoderSignature {
  * @throws Error when the graph lacks `input_ids`, `attention_mask` or `past_key_values.N.key/value`.
  */
 export function readDecoderSignature(
-  session: InferenceSession,
+  session: DecoderSession,
   fallback: { kvHeads?: number; headSize?: number } = {},
 ): DecoderSignature {
   const names = session.inputNames;
@@ -222,7 +223,7 @@ function cacheTensor(sig: DecoderSignature, length: number): OrtTensor {
  * @throws whatever onnxruntime throws for a failing run (the caller decides about device fallback).
  */
 export async function greedyLoop(
-  session: InferenceSession,
+  session: DecoderSession,
   sig: DecoderSignature,
   promptIds: readonly number[],
   settings: DecodeSettings,
@@ -235,10 +236,12 @@ export async function greedyLoop(
   // Shared modes: one buffer per layer for the whole generation, sized for the prompt and every new token; with
   // delta outputs, `KvCache` feeds only the part of it a pass needs.
   const capacity = promptIds.length + settings.maxNewTokens + 1;
-  const delta = sig.sharedKvCache && sig.kvDelta;
+  // A sharded session keeps each shard's cache on its thread (`sharded-session.ts`): it is fed no past.
+  const owner = ownsKvCache(session) ? session : null;
+  const delta = sig.sharedKvCache && sig.kvDelta && !owner;
   const emptyPast = (): Feeds => {
     const feeds: Feeds = {};
-    if (delta) return feeds;
+    if (delta || owner) return feeds;
     for (let l = 0; l < sig.layers; l++) {
       feeds[`past_key_values.${l}.key`] = cacheTensor(sig, sig.sharedKvCache ? capacity : 0);
       feeds[`past_key_values.${l}.value`] = cacheTensor(sig, sig.sharedKvCache ? capacity : 0);
@@ -247,6 +250,7 @@ export async function greedyLoop(
   };
   let past = emptyPast();
   let cache = delta ? new KvCache(sig, capacity) : null;
+  await owner?.resetKvCache(capacity);
   const logitsToKeep = sig.hasLogitsToKeep ? int64([1], []) : null;
   const deltaFetches = ['logits'];
   if (delta) {
@@ -267,6 +271,11 @@ export async function greedyLoop(
       );
     }
     if (logitsToKeep) feeds.num_logits_to_keep = logitsToKeep;
+    if (owner) {
+      const out = await owner.run(feeds, ['logits']);
+      hooks.onStep?.();
+      return out.logits;
+    }
     if (cache) {
       const out = await session.run(feeds, deltaFetches);
       cache.append(out, pastLength, ids.length);
@@ -310,6 +319,7 @@ export async function greedyLoop(
       // prefill those in one pass, at the cost of logits for every prompt position.
       past = emptyPast();
       if (cache) cache = new KvCache(sig, capacity);
+      await owner?.resetKvCache(capacity);
       logits = await forward(promptIds, 0);
       break;
     }
