@@ -65,8 +65,9 @@ one generation after the repetitions, ratios to the engine's medians above, whic
 |---|---|---|
 ${rows.join('\n')}
 
-Peak memory in shards: ${s.peakRssMB} MB (one session: ${r.memory.enginePeakRssMB} MB). Sharding is off by default: a start
-happens once, decoding on every summary.`;
+Peak memory in shards: ${s.peakRssMB} MB (one session: ${r.memory.enginePeakRssMB} MB): each shard's session keeps its own
+working memory. Sharding is off by default: it holds more memory, one generation is not enough to tell its decode
+speed from this shared machine's noise, and a start happens once while decoding happens on every summary.`;
 }
 
 const round2 = (x: number): number => Number(x.toFixed(2));
