@@ -25,7 +25,7 @@ progress to stderr; --ndjson prints the engine API's event stream instead.
 Models are downloaded from the hub (--hub-url, LOCALSCRIBE_HUB_URL; default https://huggingface.co) into the
 models folder (--models-dir, LOCALSCRIBE_MODELS_DIR), with resume and checksum verification; serve takes the same
 flags and offers the download in the pane.
---shards opens a CPU model in that many parts at once, one thread each: faster starts, slower decoding.
+--shards opens a CPU model in that many parts at once, one thread each: faster starts, more memory.
 Environment: LOCALSCRIBE_PORT, LOCALSCRIBE_MODEL, LOCALSCRIBE_DEVICE, LOCALSCRIBE_SHARDS, LOCALSCRIBE_CONFIG, LOCALSCRIBE_HOME,
 LOCALSCRIBE_HUB_URL, LOCALSCRIBE_MODELS_DIR, LOCALSCRIBE_CATALOG.`;
 

@@ -22,7 +22,7 @@ export interface EngineConfig {
   optimizedCopy: boolean;
   /**
    * Open a CPU model in this many shards of layers at once, one thread each (`inference/sharded-session.ts`):
-   * faster starts, slightly slower decoding (BENCHMARKS.md). `auto`: one per core up to four for large models.
+   * faster starts, more memory (BENCHMARKS.md). `auto`: one per core up to four for large models.
    * Default 1 (one session).
    */
   shards?: number | 'auto';
