@@ -27,26 +27,23 @@
  */
 import { DataType, encodeNode, encodeValueInfo } from '../../models/onnx-proto';
 import type { AttributeSpec, NodeSpec } from '../../models/onnx-proto';
+import { addKvDeltaOutputs, kvDeltaName } from './kv-delta-graph';
 import {
-  addKvDeltaOutputs,
-  Field,
   fields,
   findGraph,
+  GRAPH,
   initializer,
-  kvDeltaName,
+  LENGTH_DELIMITED,
   lengthDelimited,
   readVarint,
+  repeatedStrings,
+  signedVarint,
   stringField,
   valueInfoType,
   varint,
   withGraph,
-} from './kv-delta-graph';
-
-const NODE_FIELD = 1;
-const INPUT_FIELD = 11;
-const OUTPUT_FIELD = 12;
-const VALUE_INFO_FIELD = 13;
-const LENGTH_DELIMITED = 2;
+  type Field,
+} from './onnx-bytes';
 
 /** Prefix of every name this rewrite adds. */
 const PREFIX = '/localscribe/attn';
@@ -57,27 +54,6 @@ interface AttentionNode {
   outputs: string[];
   ints: Map<string, number>;
   floats: Map<string, number>;
-}
-
-function repeatedStrings(bytes: Uint8Array, message: Field, number: number): string[] {
-  const out: string[] = [];
-  for (const f of fields(bytes, message.payloadStart, message.end)) {
-    if (f.number === number && f.wireType === LENGTH_DELIMITED)
-      out.push(new TextDecoder().decode(bytes.subarray(f.payloadStart, f.end)));
-  }
-  return out;
-}
-
-/** An int64 field's value: negative numbers are ten-byte two's complement varints. */
-function signedVarint(bytes: Uint8Array, at: number): number {
-  let value = 0n;
-  let shift = 0n;
-  for (let i = at; i < bytes.length; i++) {
-    value |= BigInt(bytes[i] & 0x7f) << shift;
-    if (bytes[i] < 0x80) break;
-    shift += 7n;
-  }
-  return Number(BigInt.asIntN(64, value));
 }
 
 function readAttention(bytes: Uint8Array, node: Field): AttentionNode {
@@ -140,7 +116,7 @@ function branch(name: string, nodes: Buffer[], outputs: [string, string, string]
     ...nodes,
     lengthDelimited(2, Buffer.from(name)),
     ...outputs.map((o, i) =>
-      lengthDelimited(OUTPUT_FIELD, encodeValueInfo({ name: o, elemType: DataType.FLOAT, shape: shapes[i] })),
+      lengthDelimited(GRAPH.output, encodeValueInfo({ name: o, elemType: DataType.FLOAT, shape: shapes[i] })),
     ),
   ]);
 }
@@ -187,8 +163,8 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
   const inputs = new Map<string, { elemType: number; dims: Array<number | null> }>();
   for (const f of fields(model, graph.payloadStart, graph.end)) {
     if (f.wireType !== LENGTH_DELIMITED) continue;
-    if (f.number === INPUT_FIELD) inputs.set(stringField(model, f, 1), valueInfoType(model, f));
-    if (f.number === NODE_FIELD) {
+    if (f.number === GRAPH.input) inputs.set(stringField(model, f, 1), valueInfoType(model, f));
+    if (f.number === GRAPH.node) {
       const opType = stringField(model, f, 4);
       if (opType === 'GroupQueryAttention') attention.push(readAttention(model, f));
       else if (/Attention$/.test(opType)) return null;
@@ -241,7 +217,7 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
   // Nodes go to the main graph, or to the decode branch of the layer being written.
   let sink = extra;
   const node = (spec: NodeSpec): string => {
-    sink.push(lengthDelimited(NODE_FIELD, encodeNode(spec)));
+    sink.push(lengthDelimited(GRAPH.node, encodeNode(spec)));
     return spec.outputs[0];
   };
   const op = (name: string, opType: string, ins: string[], attributes?: AttributeSpec[]): string =>
@@ -393,7 +369,7 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     // Prompt passes: the original attention, and slices of its present for the new positions.
     const prompt: Buffer[] = [
       lengthDelimited(
-        NODE_FIELD,
+        GRAPH.node,
         withOutputs(model, a.field, [`${p}/${L}/gqa_out`, `${p}/${L}/present_k`, `${p}/${L}/present_v`]),
       ),
     ];
@@ -403,7 +379,7 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     ]) {
       prompt.push(
         lengthDelimited(
-          NODE_FIELD,
+          GRAPH.node,
           encodeNode({
             name: `${p}/${L}/${kind}_slice`,
             opType: 'Slice',
@@ -415,7 +391,7 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     }
     extra.push(
       lengthDelimited(
-        NODE_FIELD,
+        GRAPH.node,
         ifNode(
           `${p}/${L}/if_decode`,
           isDecode,
@@ -431,7 +407,7 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
       const shape = [1, `kv_heads_${l}`, 'new_tokens', `head_size_${l}`];
       extra.push(
         lengthDelimited(
-          OUTPUT_FIELD,
+          GRAPH.output,
           encodeValueInfo({ name: kvDeltaName(l, kind), elemType: DataType.FLOAT, shape }),
         ),
       );
@@ -440,9 +416,9 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
   const attentionStarts = new Set(attention.map((a) => a.field.start));
   const kept: Uint8Array[] = [];
   for (const f of fields(model, graph.payloadStart, graph.end)) {
-    if (f.number === NODE_FIELD && attentionStarts.has(f.start)) continue;
+    if (f.number === GRAPH.node && attentionStarts.has(f.start)) continue;
     const isPresent =
-      (f.number === OUTPUT_FIELD || f.number === VALUE_INFO_FIELD) &&
+      (f.number === GRAPH.output || f.number === GRAPH.valueInfo) &&
       f.wireType === LENGTH_DELIMITED &&
       /^present\.\d+\.(key|value)$/.test(stringField(model, f, 1));
     if (!isPresent) kept.push(model.subarray(f.start, f.end));

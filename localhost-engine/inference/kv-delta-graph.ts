@@ -15,133 +15,38 @@
  * measures it).
  *
  * The engine uses this rewrite only for graphs `direct-attention-graph.ts` cannot rewrite (that one also removes
- * the attention's copy of the past); its protobuf helpers below serve both.
+ * the attention's copy of the past).
  *
- * The rewrite works on the serialized model without decoding it: protobuf lets repeated fields (nodes,
- * initializers, outputs) appear anywhere in a message, so the new ones are appended to the graph's bytes, and the
- * outputs it drops are cut out of them.
+ * The rewrite works on the serialized model without decoding it (`onnx-bytes.ts`): the new nodes and outputs are
+ * appended to the graph's bytes, and the outputs it drops are cut out of them.
  */
-import { DataType, encodeNode, encodeTensor, encodeValueInfo } from '../../models/onnx-proto';
-
-const GRAPH_FIELD = 7;
-const NODE_FIELD = 1;
-const INITIALIZER_FIELD = 5;
-const OUTPUT_FIELD = 12;
-const LENGTH_DELIMITED = 2;
+import { DataType, encodeNode, encodeValueInfo } from '../../models/onnx-proto';
+import {
+  fields,
+  findGraph,
+  GRAPH,
+  initializer,
+  LENGTH_DELIMITED,
+  lengthDelimited,
+  stringField,
+  valueInfoType,
+  withGraph,
+  type Field,
+} from './onnx-bytes';
 
 /** The name of layer `layer`'s delta output for `kind`. */
 export function kvDeltaName(layer: number, kind: 'key' | 'value'): string {
   return `present_delta.${layer}.${kind}`;
 }
 
-export interface Field {
-  number: number;
-  wireType: number;
-  /** The field's whole encoding (tag included). */
-  start: number;
-  end: number;
-  /** For length-delimited fields: the payload. */
-  payloadStart: number;
-}
-
-export function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } {
-  let value = 0;
-  let scale = 1;
-  let i = at;
-  for (;;) {
-    if (i >= bytes.length) throw new Error('truncated varint');
-    const b = bytes[i++];
-    value += (b & 0x7f) * scale;
-    if (b < 0x80) return { value, next: i };
-    scale *= 128;
-    if (scale > 2 ** 63) throw new Error('varint too long');
-  }
-}
-
-export function* fields(bytes: Uint8Array, from = 0, to = bytes.length): Generator<Field> {
-  let at = from;
-  while (at < to) {
-    const start = at;
-    const tag = readVarint(bytes, at);
-    const number = Math.floor(tag.value / 8);
-    const wireType = tag.value & 7;
-    at = tag.next;
-    let payloadStart = at;
-    if (wireType === 0) at = readVarint(bytes, at).next;
-    else if (wireType === 1) at += 8;
-    else if (wireType === 5) at += 4;
-    else if (wireType === LENGTH_DELIMITED) {
-      const len = readVarint(bytes, at);
-      payloadStart = len.next;
-      at = len.next + len.value;
-    } else throw new Error(`unsupported protobuf wire type ${wireType}`);
-    if (at > to) throw new Error('truncated protobuf field');
-    yield { number, wireType, start, end: at, payloadStart };
-  }
-}
-
-export function varint(value: number): Buffer {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return Buffer.from(out);
-}
-
-export function lengthDelimited(field: number, payload: Uint8Array): Buffer {
-  return Buffer.concat([varint(field * 8 + LENGTH_DELIMITED), varint(payload.byteLength), payload]);
-}
-
-/** The text of a message's string field `number` ('' when absent). */
-export function stringField(bytes: Uint8Array, message: Field, number: number): string {
-  for (const v of fields(bytes, message.payloadStart, message.end)) {
-    if (v.number === number) return new TextDecoder().decode(bytes.subarray(v.payloadStart, v.end));
-  }
-  return '';
-}
-
 /** A ValueInfoProto's name (field 1). */
 const valueInfoName = (bytes: Uint8Array, info: Field): string => stringField(bytes, info, 1);
-
-/**
- * A ValueInfoProto's element type and dimensions (numbers, or null for symbolic ones):
- * type = 2 → tensor_type = 1 → {elem_type = 1, shape = 2 → dim = 1 → dim_value = 1}.
- */
-export function valueInfoType(
-  bytes: Uint8Array,
-  info: Field,
-): { elemType: number; dims: Array<number | null> } {
-  let elemType = 0;
-  const dims: Array<number | null> = [];
-  for (const t of fields(bytes, info.payloadStart, info.end)) {
-    if (t.number !== 2) continue;
-    for (const tt of fields(bytes, t.payloadStart, t.end)) {
-      if (tt.number !== 1) continue;
-      for (const e of fields(bytes, tt.payloadStart, tt.end)) {
-        if (e.number === 1 && e.wireType === 0) elemType = readVarint(bytes, e.payloadStart).value;
-        if (e.number !== 2) continue;
-        for (const d of fields(bytes, e.payloadStart, e.end)) {
-          if (d.number !== 1) continue;
-          let value: number | null = null;
-          for (const x of fields(bytes, d.payloadStart, d.end)) {
-            if (x.number === 1 && x.wireType === 0) value = readVarint(bytes, x.payloadStart).value;
-          }
-          dims.push(value);
-        }
-      }
-    }
-  }
-  return { elemType, dims };
-}
 
 /** The graph's output names with their element types. */
 function graphOutputs(bytes: Uint8Array, graph: Field): Map<string, number> {
   const outputs = new Map<string, number>();
   for (const f of fields(bytes, graph.payloadStart, graph.end)) {
-    if (f.number !== OUTPUT_FIELD || f.wireType !== LENGTH_DELIMITED) continue;
+    if (f.number !== GRAPH.output || f.wireType !== LENGTH_DELIMITED) continue;
     outputs.set(valueInfoName(bytes, f), valueInfoType(bytes, f).elemType);
   }
   return outputs;
@@ -151,37 +56,6 @@ function graphOutputs(bytes: Uint8Array, graph: Field): Map<string, number> {
 const SLICE_PREFIX = '/localscribe/kv_delta';
 
 const PRESENT = /^present\.\d+\.(key|value)$/;
-
-/** The ModelProto's graph field. */
-export function findGraph(model: Uint8Array): Field {
-  let graph: Field | null = null;
-  for (const f of fields(model)) if (f.number === GRAPH_FIELD && f.wireType === LENGTH_DELIMITED) graph = f;
-  if (!graph) throw new Error('the model has no graph');
-  return graph;
-}
-
-/** `model` with its graph's fields replaced by `parts`, in order. */
-export function withGraph(model: Uint8Array, graph: Field, parts: Uint8Array[]): Buffer {
-  return Buffer.concat([
-    model.subarray(0, graph.start),
-    lengthDelimited(GRAPH_FIELD, Buffer.concat(parts)),
-    model.subarray(graph.end),
-  ]);
-}
-
-/** An initializer (a GraphProto field) holding `values` as int64 or float32. */
-export function initializer(
-  name: string,
-  dataType: typeof DataType.INT64 | typeof DataType.FLOAT,
-  dims: number[],
-  values: ArrayLike<number>,
-): Buffer {
-  const raw =
-    dataType === DataType.INT64
-      ? new Uint8Array(BigInt64Array.from(Array.from(values), (v) => BigInt(v)).buffer)
-      : new Uint8Array(Float32Array.from(values).buffer);
-  return lengthDelimited(INITIALIZER_FIELD, encodeTensor({ name, dataType, dims, rawData: raw }));
-}
 
 /**
  * Returns `model` (a serialized ModelProto) with one delta output per `present.N.key|value` in place of those
@@ -206,7 +80,7 @@ export function addKvDeltaOutputs(
     initializer(`${p}/axis`, DataType.INT64, [1], [2]),
   ];
   const node = (name: string, opType: string, inputs: string[], output: string): void => {
-    extra.push(lengthDelimited(NODE_FIELD, encodeNode({ name, opType, inputs, outputs: [output] })));
+    extra.push(lengthDelimited(GRAPH.node, encodeNode({ name, opType, inputs, outputs: [output] })));
   };
   node(`${p}/mask_shape`, 'Shape', ['attention_mask'], `${p}/mask_shape_out`);
   node(`${p}/total`, 'Gather', [`${p}/mask_shape_out`, `${p}/one`], `${p}/total_out`);
@@ -229,14 +103,14 @@ export function addKvDeltaOutputs(
       const elemType = (outputs.get(`present.${l}.${kind}`) || DataType.FLOAT) as typeof DataType.FLOAT;
       const shape = [1, `kv_heads_${l}`, 'new_tokens', `head_size_${l}`];
       extra.push(
-        lengthDelimited(OUTPUT_FIELD, encodeValueInfo({ name: kvDeltaName(l, kind), elemType, shape })),
+        lengthDelimited(GRAPH.output, encodeValueInfo({ name: kvDeltaName(l, kind), elemType, shape })),
       );
     }
   }
   const kept: Uint8Array[] = [];
   for (const f of fields(model, graph.payloadStart, graph.end)) {
     const isPresent =
-      f.number === OUTPUT_FIELD && f.wireType === LENGTH_DELIMITED && PRESENT.test(valueInfoName(model, f));
+      f.number === GRAPH.output && f.wireType === LENGTH_DELIMITED && PRESENT.test(valueInfoName(model, f));
     if (!isPresent || options.keepPresent) kept.push(model.subarray(f.start, f.end));
   }
   const rewritten = withGraph(model, graph, [...kept, ...extra]);
@@ -266,7 +140,7 @@ export function orderKvDeltaSlices(model: Uint8Array): Buffer | null {
   const slices: Array<{ layer: number; kind: string; bytes: Uint8Array }> = [];
   for (const f of fields(model, graph.payloadStart, graph.end)) {
     const match =
-      f.number === NODE_FIELD && f.wireType === LENGTH_DELIMITED && DELTA_SLICE.exec(nodeName(model, f));
+      f.number === GRAPH.node && f.wireType === LENGTH_DELIMITED && DELTA_SLICE.exec(nodeName(model, f));
     if (match)
       slices.push({ layer: Number(match[1]), kind: match[2], bytes: model.subarray(f.start, f.end) });
     else kept.push(model.subarray(f.start, f.end));

@@ -13,30 +13,24 @@
  * shard and an input of the later one. Each shard keeps only the initializers its nodes use, with their
  * external-data references unchanged, so the weights are not copied.
  *
- * Like the other graph rewrites, this works on the serialized model without decoding it.
+ * Like the other graph rewrites, this works on the serialized model without decoding it (`onnx-bytes.ts`).
  */
 import { DataType } from '../../models/onnx-proto';
+import { kvDeltaName } from './kv-delta-graph';
 import {
   fields,
   findGraph,
-  kvDeltaName,
+  GRAPH,
+  LENGTH_DELIMITED,
   lengthDelimited,
   readVarint,
+  repeatedStrings,
   stringField,
   valueInfoType,
   varint,
   withGraph,
   type Field,
-} from './kv-delta-graph';
-
-const NODE_FIELD = 1;
-const NAME_FIELD = 2;
-const INITIALIZER_FIELD = 5;
-const SPARSE_INITIALIZER_FIELD = 15;
-const INPUT_FIELD = 11;
-const OUTPUT_FIELD = 12;
-const VALUE_INFO_FIELD = 13;
-const LENGTH_DELIMITED = 2;
+} from './onnx-bytes';
 
 export interface GraphShard {
   /** A ModelProto: the original with its graph replaced by this shard's. */
@@ -60,24 +54,15 @@ interface NodeInfo {
   attrType: number | null;
 }
 
-function strings(bytes: Uint8Array, message: Field, number: number): string[] {
-  const out: string[] = [];
-  for (const f of fields(bytes, message.payloadStart, message.end)) {
-    if (f.number === number && f.wireType === LENGTH_DELIMITED)
-      out.push(new TextDecoder().decode(bytes.subarray(f.payloadStart, f.end)));
-  }
-  return out;
-}
-
 /** Names a GraphProto's nodes read that it neither computes nor declares (its outer-scope reads). */
 function outerReads(bytes: Uint8Array, graph: Field): string[] {
   const defined = new Set<string>();
   const read: string[] = [];
   for (const f of fields(bytes, graph.payloadStart, graph.end)) {
     if (f.wireType !== LENGTH_DELIMITED) continue;
-    if (f.number === INPUT_FIELD) defined.add(stringField(bytes, f, 1));
-    if (f.number === INITIALIZER_FIELD) defined.add(stringField(bytes, f, 8));
-    if (f.number === NODE_FIELD) {
+    if (f.number === GRAPH.input) defined.add(stringField(bytes, f, 1));
+    if (f.number === GRAPH.initializer) defined.add(stringField(bytes, f, 8));
+    if (f.number === GRAPH.node) {
       const node = readNode(bytes, f);
       read.push(...node.inputs, ...node.implicit);
       for (const o of node.outputs) defined.add(o);
@@ -97,8 +82,8 @@ function readNode(bytes: Uint8Array, node: Field): NodeInfo {
   const info: NodeInfo = {
     field: node,
     opType: stringField(bytes, node, 4),
-    inputs: strings(bytes, node, 1).filter((n) => n !== ''),
-    outputs: strings(bytes, node, 2),
+    inputs: repeatedStrings(bytes, node, 1).filter((n) => n !== ''),
+    outputs: repeatedStrings(bytes, node, 2),
     implicit: [],
     branchTypes: [],
     attrType: null,
@@ -112,7 +97,7 @@ function readNode(bytes: Uint8Array, node: Field): NodeInfo {
         info.implicit.push(...outerReads(bytes, v));
         if (name === 'then_branch') {
           for (const o of fields(bytes, v.payloadStart, v.end))
-            if (o.number === OUTPUT_FIELD) info.branchTypes.push(valueInfoType(bytes, o).elemType);
+            if (o.number === GRAPH.output) info.branchTypes.push(valueInfoType(bytes, o).elemType);
         }
       }
       if (info.opType === 'Cast' && name === 'to' && v.number === 3 && v.wireType === 0)
@@ -173,16 +158,16 @@ export function shardGraph(model: Uint8Array, count: number): GraphShard[] | nul
   let name = '';
   for (const f of fields(model, graph.payloadStart, graph.end)) {
     if (f.wireType !== LENGTH_DELIMITED) continue;
-    if (f.number === NODE_FIELD) nodes.push(readNode(model, f));
-    else if (f.number === NAME_FIELD) name = new TextDecoder().decode(model.subarray(f.payloadStart, f.end));
-    else if (f.number === SPARSE_INITIALIZER_FIELD) return null;
-    else if (f.number === INITIALIZER_FIELD) {
+    if (f.number === GRAPH.node) nodes.push(readNode(model, f));
+    else if (f.number === GRAPH.name) name = new TextDecoder().decode(model.subarray(f.payloadStart, f.end));
+    else if (f.number === GRAPH.sparseInitializer) return null;
+    else if (f.number === GRAPH.initializer) {
       const n = stringField(model, f, 8);
       initializers.set(n, f);
       known.set(n, tensorType(model, f));
-    } else if (f.number === INPUT_FIELD || f.number === OUTPUT_FIELD || f.number === VALUE_INFO_FIELD) {
+    } else if (f.number === GRAPH.input || f.number === GRAPH.output || f.number === GRAPH.valueInfo) {
       const n = stringField(model, f, 1);
-      const map = f.number === INPUT_FIELD ? inputs : f.number === OUTPUT_FIELD ? outputs : valueInfo;
+      const map = f.number === GRAPH.input ? inputs : f.number === GRAPH.output ? outputs : valueInfo;
       map.set(n, f);
       const t = valueInfoType(model, f).elemType;
       if (t) known.set(n, t);
@@ -268,14 +253,14 @@ export function shardGraph(model: Uint8Array, count: number): GraphShard[] | nul
       parts.push(bytesOf(node.field));
       for (const o of node.outputs) produced.add(o);
     });
-    parts.push(lengthDelimited(NAME_FIELD, Buffer.from(`${name}/shard${s}`)));
+    parts.push(lengthDelimited(GRAPH.name, Buffer.from(`${name}/shard${s}`)));
     for (const [n, f] of initializers) if (reads[s].has(n)) parts.push(bytesOf(f));
     for (const [n, f] of inputs) if (reads[s].has(n) && !initializers.has(n)) parts.push(bytesOf(f));
-    for (const n of carried[s]) parts.push(lengthDelimited(INPUT_FIELD, tensorValueInfo(n)));
+    for (const n of carried[s]) parts.push(lengthDelimited(GRAPH.input, tensorValueInfo(n)));
     const outs = [...shardOutputs[s], ...[...exported[s]].filter((n) => !shardOutputs[s].includes(n))];
     for (const n of outs) {
       const original = outputs.get(n);
-      parts.push(original ? bytesOf(original) : lengthDelimited(OUTPUT_FIELD, tensorValueInfo(n)));
+      parts.push(original ? bytesOf(original) : lengthDelimited(GRAPH.output, tensorValueInfo(n)));
     }
     for (const [n, f] of valueInfo) if (produced.has(n) && !outs.includes(n)) parts.push(bytesOf(f));
     shards.push({

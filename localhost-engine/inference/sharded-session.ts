@@ -79,6 +79,8 @@ const PAST = /^past_key_values\.(\d+)\.key$/;
  */
 export class ShardState {
   private readonly layout: KvLayout;
+  /** This shard's KV delta outputs, which its cache takes and `run` does not return. */
+  private readonly ownDeltas = new Set<string>();
   private cache: KvCache | null = null;
 
   constructor(readonly session: InferenceSession) {
@@ -100,6 +102,7 @@ export class ShardState {
       headSize,
       kvType: meta.type === 'float16' ? 'float16' : 'float32',
     };
+    for (const l of layers) this.ownDeltas.add(kvDeltaName(l, 'key')).add(kvDeltaName(l, 'value'));
   }
 
   reset(capacity: number): void {
@@ -119,11 +122,7 @@ export class ShardState {
     const out = (await this.session.run(own)) as Outputs;
     this.cache.append(out, pastLength, n);
     const rest: Outputs = {};
-    const { firstLayer = 0, layers } = this.layout;
-    const kept = new Set<string>();
-    for (let l = firstLayer; l < firstLayer + layers; l++)
-      kept.add(kvDeltaName(l, 'key')).add(kvDeltaName(l, 'value'));
-    for (const [name, t] of Object.entries(out)) if (!kept.has(name)) rest[name] = t;
+    for (const [name, t] of Object.entries(out)) if (!this.ownDeltas.has(name)) rest[name] = t;
     return rest;
   }
 }

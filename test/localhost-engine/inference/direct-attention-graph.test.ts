@@ -8,27 +8,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { GENERATED_LAYOUTS } from '../../helpers/generated-layouts';
 import { emptyPast } from '../../helpers/empty-past';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import { directAttention, engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
-import {
-  fields,
-  findGraph,
-  kvDeltaName,
-  stringField,
-} from '../../../localhost-engine/inference/kv-delta-graph';
+import { kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
+import { fields, findGraph, stringField } from '../../../localhost-engine/inference/onnx-bytes';
 import { KvCache } from '../../../localhost-engine/inference/kv-cache';
-import { readDecoderSignature } from '../../../localhost-engine/inference/token-loop';
+import { readDecoderSignature, int64 } from '../../../localhost-engine/inference/token-loop';
 import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
-
-const LAYOUTS = [
-  ['transformers', 'onnx/model_q4.onnx'],
-  ['genai', 'model.onnx'],
-] as const;
-
-function int64(values: number[], dims: number[]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
-}
 
 interface Node {
   opType: string;
@@ -69,7 +57,7 @@ function graphOf(model: Uint8Array): { nodes: Node[]; outputs: string[] } {
 const readsPast = (n: Node): boolean => n.inputs.some((i) => i.startsWith('past_key_values.'));
 
 describe('directAttention', () => {
-  it.each(LAYOUTS)(
+  it.each(GENERATED_LAYOUTS)(
     'decodes with MatMuls that read the past in place, and keeps GroupQueryAttention for prompt passes (%s layout)',
     async (layout, file) => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout });
@@ -94,7 +82,7 @@ describe('directAttention', () => {
     },
   );
 
-  it.each(LAYOUTS)(
+  it.each(GENERATED_LAYOUTS)(
     "gives the original graph's logits and new keys and values, with a past longer than it holds (%s layout)",
     async (layout, file) => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout });

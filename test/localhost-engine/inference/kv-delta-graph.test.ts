@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { GENERATED_LAYOUTS } from '../../helpers/generated-layouts';
 import { emptyPast } from '../../helpers/empty-past';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import {
@@ -21,6 +22,7 @@ import {
   greedyLoop,
   readDecoderSignature,
   type DecoderSignature,
+  int64,
 } from '../../../localhost-engine/inference/token-loop';
 
 async function openRewritten(
@@ -34,17 +36,8 @@ async function openRewritten(
   });
 }
 
-const LAYOUTS = [
-  ['transformers', 'onnx/model_q4.onnx'],
-  ['genai', 'model.onnx'],
-] as const;
-
-function int64(values: number[], dims: number[]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
-}
-
 describe('addKvDeltaOutputs', () => {
-  it.each(LAYOUTS)(
+  it.each(GENERATED_LAYOUTS)(
     'puts one delta output per layer and kind in place of present (%s layout)',
     async (layout, file) => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout });
@@ -72,7 +65,7 @@ describe('addKvDeltaOutputs', () => {
     },
   );
 
-  it.each(LAYOUTS)(
+  it.each(GENERATED_LAYOUTS)(
     "runs each layer's slices right after its attention, before the next layer's (%s layout)",
     async (layout, file) => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout });

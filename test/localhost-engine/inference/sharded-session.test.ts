@@ -7,24 +7,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { GENERATED_LAYOUTS } from '../../helpers/generated-layouts';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import { engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
-import {
-  fields,
-  findGraph,
-  kvDeltaName,
-  stringField,
-} from '../../../localhost-engine/inference/kv-delta-graph';
+import { kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
+import { fields, findGraph, stringField } from '../../../localhost-engine/inference/onnx-bytes';
 import { KvCache } from '../../../localhost-engine/inference/kv-cache';
 import { shardGraph } from '../../../localhost-engine/inference/shard-graph';
 import { ShardState } from '../../../localhost-engine/inference/sharded-session';
 import { InferenceWorkerClient } from '../../../localhost-engine/inference/inference-worker-client';
 import { readDecoderSignature, int64 } from '../../../localhost-engine/inference/token-loop';
-
-const LAYOUTS = [
-  ['transformers', 'onnx/model_q4.onnx'],
-  ['genai', 'model.onnx'],
-] as const;
 
 /** A shard graph's initializer names and its input and output names. */
 function signature(model: Uint8Array): { initializers: string[]; inputs: string[]; outputs: string[] } {
@@ -39,7 +31,7 @@ function signature(model: Uint8Array): { initializers: string[]; inputs: string[
 }
 
 describe('shardGraph', () => {
-  it.each(LAYOUTS)(
+  it.each(GENERATED_LAYOUTS)(
     "splits the engine graph by layers into shards that give the whole graph's logits, pass after pass (%s layout)",
     async (layout, file) => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout });
@@ -129,7 +121,7 @@ describe('a sharded engine', () => {
   const callbacks = { onStarted: () => undefined, onDelta: () => undefined };
   const prompt = Array.from({ length: 40 }, (_, i) => 300 + ((i * 131) % 5000));
 
-  it.each(LAYOUTS)(
+  it.each(GENERATED_LAYOUTS)(
     'generates the same tokens opened in two shards (one on its own thread) as opened whole (%s layout)',
     async (layout) => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout });
