@@ -14,18 +14,23 @@ function read(name: string): Record<string, unknown> | null {
 
 type Row = Record<string, string | number | boolean>;
 
-interface EngineReport {
+export interface EngineReport {
   date: string;
   machine: string;
   command: string;
   size: string;
   device: string;
+  /** GPU runs: the GPU's name. */
+  gpu?: string;
+  /** Where the raw numbers are; absent in reports from before it was recorded (engine.json). */
+  rawFile?: string;
   reps: number;
   newTokens: number;
   /** Absent in reports from before it was recorded, when it was 512. */
   prefillChunk?: number;
   modelDiskMB: number;
-  ceilings: { threads: number; copyGBps: number; readGBps: number; int4Gflops: number };
+  /** The CPU's; null on a GPU run. */
+  ceilings: { threads: number; copyGBps: number; readGBps: number; int4Gflops: number } | null;
   costs: { weightBytesPerToken: number; kvBytesPerContextToken: number; flopsPerPromptToken: number };
   load: Record<string, number | number[] | string | boolean>;
   perPrompt: Array<{
@@ -33,27 +38,28 @@ interface EngineReport {
     engine: { ttftMs: number; prefill: number; decode: number };
     transformers: { ttftMs: number; prefill: number; decode: number };
     ratio: { prefill: number; decode: number; ttft: number };
-    bound: { prefill: number; decode: number };
-    ofBound: { prefill: number; decode: number };
+    bound: { prefill: number; decode: number } | null;
+    ofBound: { prefill: number; decode: number } | null;
     sameTokens: boolean;
   }>;
   memory: { enginePeakRssMB: number; transformersPeakRssMB: number; engineOverDisk: number };
   eventLoopP99Ms: number;
   transformersEventLoopP99Ms: number;
-  /** Absent in reports from before sharding. */
+  /** Absent in reports from before sharding; null on a GPU run. */
   sharded?: {
     shards: number;
     reason: string | null;
     runs: Array<{ promptTokens: number; prefill: number; decode: number }>;
     peakRssMB: number;
-  };
+  } | null;
 }
 
 /** One generation with the model opened in shards, next to the engine's medians (the whole model). */
 function shardedSection(r: EngineReport): string {
   const s = r.sharded;
   if (!s) return '';
-  if (s.shards < 2) return `Sharding: the model opened as one session (${s.reason ?? 'one core'}).`;
+  if (s.shards < 2)
+    return `Sharding: the model opened as one session (${s.reason ?? '`--shards auto` keeps models under 256 MB, and any model on one core, in one session'}).`;
   const rows = s.runs.map((x, i) => {
     const e = r.perPrompt[i].engine;
     return `| ${x.promptTokens}-token prompt | ${x.prefill} (${round2(x.prefill / e.prefill)}×) | ${x.decode} (${round2(x.decode / e.decode)}×) |`;
@@ -72,83 +78,126 @@ speed from this shared machine's noise, and a start happens once while decoding 
 
 const round2 = (x: number): number => Number(x.toFixed(2));
 
-function engineSection(r: EngineReport): string {
-  const l = r.load;
+/** The CPU's ceilings and what they bound, for a CPU run. */
+function ceilingsParagraph(r: EngineReport): string {
+  const c = r.ceilings;
+  if (!c) return '';
   const mb = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MB`;
-  const rows: string[] = [];
-  for (const p of r.perPrompt) {
-    rows.push(
-      `| prefill tok/s, ${p.promptTokens}-token prompt | ${p.engine.prefill} | ${p.transformers.prefill} | ${p.ratio.prefill}× | ${p.bound.prefill} | ${p.ofBound.prefill} |`,
-    );
-  }
-  for (const p of r.perPrompt) {
-    rows.push(
-      `| time to first token s, ${p.promptTokens}-token prompt | ${(p.engine.ttftMs / 1000).toFixed(1)} | ${(p.transformers.ttftMs / 1000).toFixed(1)} | ${(p.engine.ttftMs / p.transformers.ttftMs).toFixed(2)}× the time | | |`,
-    );
-  }
-  for (const p of r.perPrompt) {
-    rows.push(
-      `| decode tok/s over ${r.newTokens} tokens after ${p.promptTokens} | ${p.engine.decode} | ${p.transformers.decode} | ${p.ratio.decode}× | ${p.bound.decode} | ${p.ofBound.decode} |`,
-    );
-  }
-  return `## Engine against transformers.js and this machine's limits (\`npm run bench\`)
-
-${r.date.slice(0, 10)}, ${r.machine}; model \`${r.size}\` (generated, random weights, ${r.modelDiskMB} MB on disk), device ${r.device};
-command \`${r.command}\`; ${r.reps} repetitions, alternating which side runs first, each side in a fresh process
-(medians shown). Both sides get the same prompt tokens and decode greedily with the same repetition penalty (1.1)
-and 4-gram ban, ${r.newTokens} new tokens, stop tokens ignored; the engine is its inference worker as the server
-runs it (\`bench/engine-runner.ts\`), transformers.js is its own \`generate\` (\`bench/transformers-js-runner.ts\`).
-
-Ceilings, measured in the same run (\`bench/ceilings.ts\`): ${r.ceilings.threads} threads copying memory move ${r.ceilings.copyGBps} GB/s
-(read + write) and read ${r.ceilings.readGBps} GB/s (comparing two equal buffers); onnxruntime's int4 \`MatMulNBits\` kernel (block 32, accuracy level 4)
-computes ${r.ceilings.int4Gflops} GFLOP/s on a 2,048-row product. Decoding must read ${mb(r.costs.weightBytesPerToken)}
+  return `Ceilings, measured in the same run (\`bench/ceilings.ts\`): ${c.threads} threads copying memory move ${c.copyGBps} GB/s
+(read + write) and read ${c.readGBps} GB/s (comparing two equal buffers); onnxruntime's int4 \`MatMulNBits\` kernel (block 32, accuracy level 4)
+computes ${c.int4Gflops} GFLOP/s on a 2,048-row product. Decoding must read ${mb(r.costs.weightBytesPerToken)}
 of weights per token plus ${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KB of fp32 cache per token of context (mean
 context of the run), which bounds decode at read bandwidth ÷ those bytes; prefill costs
 ${(r.costs.flopsPerPromptToken / 1e9).toFixed(1)} GFLOP per token in matrix products, bounded by the kernel's rate.
 
-| | engine | transformers.js | engine ÷ transformers.js | bound | engine ÷ bound |
-|---|---|---|---|---|---|
-${rows.join('\n')}
+`;
+}
 
-Same greedy tokens on both sides: ${r.perPrompt.map((p) => `${p.promptTokens}-token prompt ${p.sameTokens}`).join(', ')}.${
-    r.perPrompt.some((p) => !p.sameTokens)
-      ? ` Where they differ, they part after a few tokens: the engine's decoding attention
+/** The rates side by side, with the CPU's bounds where the run measured them. */
+function ratesTable(r: EngineReport): string {
+  const bounds = r.ceilings !== null;
+  const cells = (bound: number | undefined, ofBound: number | undefined): string =>
+    bounds ? ` ${bound} | ${ofBound} |` : '';
+  const rows: string[] = [];
+  for (const p of r.perPrompt) {
+    rows.push(
+      `| prefill tok/s, ${p.promptTokens}-token prompt | ${p.engine.prefill} | ${p.transformers.prefill} | ${p.ratio.prefill}× |${cells(p.bound?.prefill, p.ofBound?.prefill)}`,
+    );
+  }
+  for (const p of r.perPrompt) {
+    rows.push(
+      `| time to first token s, ${p.promptTokens}-token prompt | ${(p.engine.ttftMs / 1000).toFixed(1)} | ${(p.transformers.ttftMs / 1000).toFixed(1)} | ${(p.engine.ttftMs / p.transformers.ttftMs).toFixed(2)}× the time |${bounds ? ' | |' : ''}`,
+    );
+  }
+  for (const p of r.perPrompt) {
+    rows.push(
+      `| decode tok/s over ${r.newTokens} tokens after ${p.promptTokens} | ${p.engine.decode} | ${p.transformers.decode} | ${p.ratio.decode}× |${cells(p.bound?.decode, p.ofBound?.decode)}`,
+    );
+  }
+  return `| | engine | transformers.js | engine ÷ transformers.js |${bounds ? ' bound | engine ÷ bound |' : ''}
+|---|---|---|---|${bounds ? '---|---|' : ''}
+${rows.join('\n')}`;
+}
+
+function sameTokensLine(r: EngineReport): string {
+  const line = `Same greedy tokens on both sides: ${r.perPrompt.map((p) => `${p.promptTokens}-token prompt ${p.sameTokens}`).join(', ')}.`;
+  if (r.perPrompt.every((p) => p.sameTokens) || r.device !== 'cpu') return line;
+  return `${line} Where they differ, they part after a few tokens: the engine's decoding attention
 sums in another order than GroupQueryAttention (the same logits to float rounding, 1e-5, on a two-layer model of
 these dimensions with the int4 kernel in fp32 mode), and the kernel's accuracy level 4 rounds its inputs to int8,
 which turns that rounding into logit differences of about 0.4 on this model of random weights, enough to flip
 its many near-ties. The tests compare
-the engine's tokens with transformers.js' on the tiny models, where they agree.`
-      : ''
+the engine's tokens with transformers.js' on the tiny models, where they agree.`;
+}
+
+function loadTable(r: EngineReport): string {
+  const l = r.load;
+  const s = (ms: unknown): string => `${(Number(ms) / 1000).toFixed(1)} s`;
+  const starts = (l.warmStartsMs as number[]).length;
+  const rows = [
+    `| ${l.coldEvicted === false ? 'cold (a fresh process; the page cache could not be dropped on this OS)' : "cold (the model's files dropped from the page cache first)"} | ${s(l.coldEngineMs)} | ${s(l.coldTransformersMs)} | ${l.ratioCold}× faster |`,
+    `| warm (median of ${starts} starts in a row) | ${s(l.warmEngineMs)} | ${s(l.warmTransformersMs)} | ${l.ratioWarm}× faster |`,
+    `| ${starts === 10 ? 'tenth start' : `start ${starts}`} ÷ first of those | ${l.tenthOverFirstWarm} | | |`,
+  ];
+  if (l.firstStartMs !== undefined) {
+    rows.push(
+      `| the engine opening the model in ${l.shards} shards at once (\`--shards auto\`, warm) | ${s(l.warmShardedMs)} | | |`,
+      `| the engine without its optimized copy (warm) | ${s(l.warmWithoutCopyMs)} | | |`,
+      `| the very first start on a machine (builds the optimized copy, once) | ${s(l.firstStartMs)} | | |`,
+    );
   }
-
-| load (model + tokenizer, fresh process) | engine | transformers.js | ratio |
+  return `| load (model + tokenizer, fresh process) | engine | transformers.js | ratio |
 |---|---|---|---|
-| ${l.coldEvicted === false ? 'cold (a fresh process; the page cache could not be dropped on this OS)' : "cold (the model's files dropped from the page cache first)"} | ${(Number(l.coldEngineMs) / 1000).toFixed(1)} s | ${(Number(l.coldTransformersMs) / 1000).toFixed(1)} s | ${l.ratioCold}× faster |
-| warm (median of ${(l.warmStartsMs as number[]).length} starts in a row) | ${(Number(l.warmEngineMs) / 1000).toFixed(1)} s | ${(Number(l.warmTransformersMs) / 1000).toFixed(1)} s | ${l.ratioWarm}× faster |
-| tenth start ÷ first of those | ${l.tenthOverFirstWarm} | | |
-| the engine opening the model in ${l.shards} shards at once (\`--shards auto\`, warm) | ${(Number(l.warmShardedMs) / 1000).toFixed(1)} s | | |
-| the engine without its optimized copy (warm) | ${(Number(l.warmWithoutCopyMs) / 1000).toFixed(1)} s | | |
-| the very first start on a machine (builds the optimized copy, once) | ${(Number(l.firstStartMs) / 1000).toFixed(1)} s | | |
+${rows.join('\n')}
 
-Warm starts in order (ms): ${(l.warmStartsMs as number[]).join(', ')}. Optimized copy: ${l.optimized}.
+Warm starts in order (ms): ${(l.warmStartsMs as number[]).join(', ')}.${l.optimized !== undefined ? ` Optimized copy: ${l.optimized}.` : ''}`;
+}
 
-${shardedSection(r)}
-
-Peak memory (RSS of the whole process, main thread and worker): engine ${r.memory.enginePeakRssMB} MB
-(${r.memory.engineOverDisk}× the model's ${r.modelDiskMB} MB on disk), transformers.js ${r.memory.transformersPeakRssMB} MB.
-Event-loop delay p99 while generating: engine ${r.eventLoopP99Ms} ms (its main thread, where HTTP is served),
-transformers.js ${r.transformersEventLoopP99Ms} ms (it runs on the main thread).
-
-What bounds the engine: prefill runs onnxruntime's int4 kernel in ${r.prefillChunk ?? 512}-token passes, close to that kernel's
+export function engineSection(r: EngineReport): string {
+  const gpu = r.device !== 'cpu';
+  const title = gpu
+    ? `## Engine against transformers.js through ${r.device === 'webgpu' ? 'WebGPU' : 'DirectML'} on ${r.gpu ?? 'a GPU'} (\`npm run bench -- --device ${r.device}\`)`
+    : "## Engine against transformers.js and this machine's limits (`npm run bench`)";
+  const where = gpu
+    ? `${r.gpu ?? 'a GPU'} through onnxruntime-node's ${r.device} provider, on a host with ${r.machine}`
+    : r.machine;
+  const memory = gpu
+    ? `Peak memory (RSS of the whole process, main thread and worker; the GPU's own memory is not in it): engine ${r.memory.enginePeakRssMB} MB, transformers.js ${r.memory.transformersPeakRssMB} MB.`
+    : `Peak memory (RSS of the whole process, main thread and worker): engine ${r.memory.enginePeakRssMB} MB
+(${r.memory.engineOverDisk}× the model's ${r.modelDiskMB} MB on disk), transformers.js ${r.memory.transformersPeakRssMB} MB.`;
+  const what = gpu
+    ? `On the GPU the engine runs the model's graph as it is: each step's \`present.*\` stays on the GPU
+(\`preferredOutputLocation: 'gpu-buffer'\`, \`inference/session-factory.ts\`) and is fed back as the next past, and
+only the last position's logits come back to JavaScript; prefill runs in ${r.prefillChunk ?? 512}-token passes.`
+    : `What bounds the engine: prefill runs onnxruntime's int4 kernel in ${r.prefillChunk ?? 512}-token passes, close to that kernel's
 rate, with the model's fused attention. Decode reads the weights once per token and the engine's fp32 cache
 once, in place (\`inference/direct-attention-graph.ts\`; GroupQueryAttention zero-fills a present, copies the
 past into it and reads it again, every layer of every step), plus onnxruntime's own overheads (thread-pool
 hand-offs on two cores, activation quantization for the int4 kernel). Memory holds the packed weights
 (memory-mapped from the optimized copy; onnxruntime's packed layout adds a per-block sum to the int4 data), the
 engine's cache (${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KB per token of context), one layer's present at a time during a prompt pass,
-and one prefill pass's working set; \`npm run bench:memory\` (below) breaks a generation's peak down.
+and one prefill pass's working set; \`npm run bench:memory\` (below) breaks a generation's peak down.`;
+  return `${title}
 
-Raw numbers: \`bench/results/engine.json\`.
+${r.date.slice(0, 10)}, ${where}; model \`${r.size}\` (generated, random weights, ${r.modelDiskMB} MB on disk), device ${r.device};
+command \`${r.command}\`; ${r.reps} repetitions, alternating which side runs first, each side in a fresh process
+(medians shown). Both sides get the same prompt tokens and decode greedily with the same repetition penalty (1.1)
+and 4-gram ban, ${r.newTokens} new tokens, stop tokens ignored; the engine is its inference worker as the server
+runs it (\`bench/engine-runner.ts\`), transformers.js is its own \`generate\` (\`bench/transformers-js-runner.ts\`).
+
+${ceilingsParagraph(r)}${ratesTable(r)}
+
+${sameTokensLine(r)}
+
+${loadTable(r)}
+
+${shardedSection(r)}${r.sharded ? '\n\n' : ''}${memory}
+Event-loop delay p99 while generating: engine ${r.eventLoopP99Ms} ms (its main thread, where HTTP is served),
+transformers.js ${r.transformersEventLoopP99Ms} ms (it runs on the main thread).
+
+${what}
+
+Raw numbers: \`${r.rawFile ?? 'bench/results/engine.json'}\`.
 `;
 }
 

@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/engine-runner.ts --model-dir DIR --prompts 512,2048 --new-tokens 128
  *     [--threads N] [--device cpu|webgpu|dml|auto] [--optimized-dir DIR|none] [--shards N|auto] [--load-only]
- *     [--compiled]
+ *     [--compiled] [--prefill-chunk N]
  *
  * Prints one line of JSON last: load time, the optimized copy's status, per prompt length the time to first
  * token, prefill and decode rates and the tokens, the main thread's event-loop delay while the worker generated,
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     'optimized-dir': { type: 'string' },
     'load-only': { type: 'boolean', default: false },
     compiled: { type: 'boolean', default: false },
+    'prefill-chunk': { type: 'string' },
   },
 });
 
@@ -82,13 +83,16 @@ async function main(): Promise<void> {
     const newTokens = Number(values['new-tokens']);
     const histogram = monitorEventLoopDelay({ resolution: 1 });
     histogram.enable();
+    const decode = values['prefill-chunk'] ? { prefillChunk: Number(values['prefill-chunk']) } : undefined;
     const runs = [];
     for (const promptTokens of values.prompts.split(',').map(Number)) {
-      const result = await client.generateFromIds(benchPrompt(promptTokens), newTokens, callbacks);
+      const stepsBefore = client.steps;
+      const result = await client.generateFromIds(benchPrompt(promptTokens), newTokens, callbacks, decode);
       const u = result.usage;
       runs.push({
         promptTokens,
         newTokens: result.tokenIds.length,
+        forwardPasses: client.steps - stepsBefore,
         ttftMs: Math.round(u.ttftMs),
         prefillTokensPerSecond: Number(u.prefillTokensPerSecond.toFixed(2)),
         decodeTokensPerSecond: Number(u.decodeTokensPerSecond.toFixed(2)),

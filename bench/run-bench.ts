@@ -5,14 +5,19 @@
  *   npm run bench                                  # phi3-mini, CPU, 2 alternated repetitions (~20 min here)
  *   npm run bench -- --size tiny --reps 1          # a quick check of the whole pipeline
  *   npm run bench -- --device webgpu               # where a WebGPU adapter exists (both sides)
+ *   npm run bench -- --device webgpu --gpu-name "NVIDIA H200"   # names the GPU where it cannot be read
  *
  * Each side runs in its own fresh process (bench/engine-runner.ts, bench/transformers-js-runner.ts), given the
  * same prompt tokens and the same decoding settings, alternating which goes first so that drift in the machine's
  * speed falls on both. Cold loads start with the model's files dropped from the page cache. The ceilings
  * (bench/ceilings.ts) are measured in the same run. Writes bench/results/engine.json and rewrites BENCHMARKS.md.
+ *
+ * On a GPU (`--device webgpu|dml`) the run skips what only the CPU engine has (the CPU's ceilings, the optimized
+ * copy, shards), names the GPU, refuses to report a side that fell back to the CPU, and writes
+ * bench/results/engine-<size>-<device>.json, which BENCHMARKS.md shows in a section of its own.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +42,7 @@ const { values } = parseArgs({
     starts: { type: 'string', default: '10' },
     device: { type: 'string', default: 'cpu' },
     threads: { type: 'string' },
+    'gpu-name': { type: 'string' },
   },
 });
 const size = values.size as ModelSize;
@@ -44,6 +50,28 @@ const reps = Number(values.reps);
 const prompts = values.prompts.split(',').map(Number);
 const newTokens = Number(values['new-tokens']);
 const REPO = path.join(__dirname, '..');
+if (!['cpu', 'webgpu', 'dml'].includes(values.device))
+  throw new Error(`--device must be cpu, webgpu or dml, not ${values.device}`);
+const onCpu = values.device === 'cpu';
+
+/**
+ * The GPU a `--device webgpu|dml` run used, for the report: `--gpu-name`, else NVIDIA's driver's own name for it
+ * (Linux), else Chromium's software Vulkan when that is the driver the run was pointed at (the tests' adapter).
+ */
+function gpuName(): string {
+  if (values['gpu-name']) return values['gpu-name'];
+  const nvidia = '/proc/driver/nvidia/gpus';
+  if (existsSync(nvidia)) {
+    for (const bus of readdirSync(nvidia)) {
+      const info = readFileSync(path.join(nvidia, bus, 'information'), 'utf8');
+      const model = /^Model:\s*(.+)$/m.exec(info);
+      if (model) return model[1].trim();
+    }
+  }
+  if (/swiftshader/i.test(process.env.VK_DRIVER_FILES ?? ''))
+    return "SwiftShader (Chromium's Vulkan on the CPU, no GPU)";
+  return 'a GPU the run could not name (pass --gpu-name)';
+}
 
 /** Drops a folder's files from the page cache (GNU dd's `nocache`), so the next load reads the disk. */
 function evict(dir: string): void {
@@ -79,10 +107,11 @@ async function main(): Promise<void> {
   const engineArgs = [...common, '--compiled', '--optimized-dir', BENCH_OPTIMIZED_DIR];
   const fullArgs = ['--prompts', prompts.join(','), '--new-tokens', String(newTokens)];
 
-  console.error('ceilings…');
-  const ceilings = await measureCeilings({
-    intraOpThreads: values.threads ? Number(values.threads) : undefined,
-  });
+  // The CPU's ceilings bound the CPU engine only; a GPU run reports its rates against transformers.js alone.
+  if (onCpu) console.error('ceilings…');
+  const ceilings = onCpu
+    ? await measureCeilings({ intraOpThreads: values.threads ? Number(values.threads) : undefined })
+    : null;
   const dataFile = path.join(modelDir, 'onnx', 'model_q4.onnx_data');
   const diskBytes = statSync(dataFile).size + statSync(path.join(modelDir, 'onnx', 'model_q4.onnx')).size;
   const costs = modelCosts(
@@ -99,10 +128,10 @@ async function main(): Promise<void> {
     config.vocabSize * config.hiddenSize * 4,
   );
 
-  // Starts: the very first (builds the optimized copy), a cold one, then warm ones in a row.
+  // Starts: the very first (builds the optimized copy, on the CPU), a cold one, then warm ones in a row.
   console.error('starts…');
   rmSync(BENCH_OPTIMIZED_DIR, { recursive: true, force: true });
-  const firstStart = runChild('engine-runner.ts', [...engineArgs, '--load-only']);
+  const firstStart = onCpu ? runChild('engine-runner.ts', [...engineArgs, '--load-only']) : null;
   evict(modelDir);
   evict(BENCH_OPTIMIZED_DIR);
   const coldEngine = runChild('engine-runner.ts', [...engineArgs, '--load-only']);
@@ -111,15 +140,13 @@ async function main(): Promise<void> {
   const warmStarts: number[] = [];
   for (let i = 0; i < Number(values.starts); i++)
     warmStarts.push(runChild('engine-runner.ts', [...engineArgs, '--load-only']).loadMs);
-  const withoutCopy = runChild('engine-runner.ts', [
-    ...common,
-    '--compiled',
-    '--optimized-dir',
-    'none',
-    '--load-only',
-  ]);
+  const withoutCopy = onCpu
+    ? runChild('engine-runner.ts', [...common, '--compiled', '--optimized-dir', 'none', '--load-only'])
+    : null;
   // The engine opening the model in shards of layers at once, one thread each (`--shards auto`).
-  const shardedStart = runChild('engine-runner.ts', [...engineArgs, '--shards', 'auto', '--load-only']);
+  const shardedStart = onCpu
+    ? runChild('engine-runner.ts', [...engineArgs, '--shards', 'auto', '--load-only'])
+    : null;
 
   // Generation, alternating which side goes first.
   const engine: RunnerResult[] = [];
@@ -132,12 +159,18 @@ async function main(): Promise<void> {
       else transformers.push(runChild('transformers-js-runner.ts', [...common, ...fullArgs]));
     }
   }
+  // A GPU run that the engine quietly ran on the CPU would report the CPU's figures as the GPU's.
+  for (const run of [coldEngine, ...engine]) {
+    if (run.device !== values.device)
+      throw new Error(`The engine ran on ${run.device}, not ${values.device}: no figures to report.`);
+  }
   // One generation opened in shards: what sharding costs in prefill, decode and memory.
-  console.error('sharded…');
-  const shardedRun = runChild('engine-runner.ts', [...engineArgs, ...fullArgs, '--shards', 'auto']);
+  let shardedRun: RunnerResult | null = null;
+  if (onCpu) {
+    console.error('sharded…');
+    shardedRun = runChild('engine-runner.ts', [...engineArgs, ...fullArgs, '--shards', 'auto']);
+  }
 
-  const readGBps = ceilings.readGBps;
-  const prefillBound = (ceilings.int4Gflops * 1e9) / costs.flopsPerPromptToken;
   const perPrompt = prompts.map((promptTokens, i) => {
     const pick = (
       results: RunnerResult[],
@@ -153,10 +186,14 @@ async function main(): Promise<void> {
       prefill: pick(transformers, 'prefillTokensPerSecond'),
       decode: pick(transformers, 'decodeTokensPerSecond'),
     };
-    // Decode reads every weight once per token plus the cache so far (the mean context over the run).
+    // Decode reads every weight once per token plus the cache so far (the mean context over the run); prefill is
+    // bounded by the int4 kernel's rate. Both are the CPU's.
     const context = promptTokens + newTokens / 2;
-    const decodeBound =
-      (readGBps * 1e9) / (costs.weightBytesPerToken + costs.kvBytesPerContextToken * context);
+    const bound = ceilings && {
+      prefill: (ceilings.int4Gflops * 1e9) / costs.flopsPerPromptToken,
+      decode:
+        (ceilings.readGBps * 1e9) / (costs.weightBytesPerToken + costs.kvBytesPerContextToken * context),
+    };
     return {
       promptTokens,
       newTokens,
@@ -167,8 +204,11 @@ async function main(): Promise<void> {
         decode: round(e.decode / t.decode),
         ttft: round(t.ttftMs / e.ttftMs),
       },
-      bound: { prefill: round(prefillBound, 1), decode: round(decodeBound) },
-      ofBound: { prefill: round(e.prefill / prefillBound), decode: round(e.decode / decodeBound) },
+      bound: bound && { prefill: round(bound.prefill, 1), decode: round(bound.decode) },
+      ofBound: bound && {
+        prefill: round(e.prefill / bound.prefill),
+        decode: round(e.decode / bound.decode),
+      },
       sameTokens: engine.every(
         (x, k) => JSON.stringify(x.runs![i].tokens) === JSON.stringify(transformers[k].runs![i].tokens),
       ),
@@ -177,6 +217,7 @@ async function main(): Promise<void> {
   const warmTransformers = median(transformers.map((x) => x.loadMs));
   const enginePeak = Math.max(...engine.map((x) => x.peakRssMB));
   const cpu = os.cpus();
+  const resultFile = onCpu && size === 'phi3-mini' ? 'engine.json' : `engine-${size}-${values.device}.json`;
   const report = {
     date: new Date().toISOString(),
     machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}, onnxruntime-node ${ort.env.versions.node}`,
@@ -185,6 +226,8 @@ async function main(): Promise<void> {
     ),
     size,
     device: values.device,
+    ...(onCpu ? {} : { gpu: gpuName() }),
+    rawFile: `bench/results/${resultFile}`,
     reps,
     newTokens,
     prefillChunk: DEFAULT_DECODE.prefillChunk,
@@ -192,10 +235,6 @@ async function main(): Promise<void> {
     ceilings,
     costs,
     load: {
-      firstStartMs: firstStart.loadMs,
-      firstStartBuildMs: Math.round(firstStart.optimized?.buildMs ?? 0),
-      optimized:
-        coldEngine.optimized?.status === 'reused' ? 'reused' : (coldEngine.optimized?.reason ?? 'none'),
       // Only Linux drops files from the page cache here (dd iflag=nocache); elsewhere "cold" is a fresh process.
       coldEvicted: process.platform === 'linux',
       coldEngineMs: coldEngine.loadMs,
@@ -203,12 +242,21 @@ async function main(): Promise<void> {
       warmEngineMs: median(warmStarts),
       warmStartsMs: warmStarts,
       tenthOverFirstWarm: round(warmStarts.at(-1)! / warmStarts[0]),
-      warmWithoutCopyMs: withoutCopy.loadMs,
-      warmShardedMs: shardedStart.loadMs,
-      shards: shardedStart.shards?.count ?? 1,
       warmTransformersMs: warmTransformers,
       ratioWarm: round(warmTransformers / median(warmStarts)),
       ratioCold: round(coldTransformers.loadMs / coldEngine.loadMs),
+      // What only the CPU engine has: its optimized copy and its shards.
+      ...(firstStart && withoutCopy && shardedStart
+        ? {
+            firstStartMs: firstStart.loadMs,
+            firstStartBuildMs: Math.round(firstStart.optimized?.buildMs ?? 0),
+            optimized:
+              coldEngine.optimized?.status === 'reused' ? 'reused' : (coldEngine.optimized?.reason ?? 'none'),
+            warmWithoutCopyMs: withoutCopy.loadMs,
+            warmShardedMs: shardedStart.loadMs,
+            shards: shardedStart.shards?.count ?? 1,
+          }
+        : {}),
     },
     perPrompt,
     memory: {
@@ -218,7 +266,7 @@ async function main(): Promise<void> {
     },
     eventLoopP99Ms: Math.max(...engine.map((x) => x.eventLoopP99Ms ?? 0)),
     transformersEventLoopP99Ms: Math.max(...transformers.map((x) => x.eventLoopP99Ms ?? 0)),
-    sharded: {
+    sharded: shardedRun && {
       shards: shardedRun.shards?.count ?? 1,
       reason: shardedRun.shards?.reason ?? null,
       runs: shardedRun.runs!.map((x) => ({
@@ -244,9 +292,7 @@ async function main(): Promise<void> {
     for (const run of side.runs ?? []) run.tokens = run.tokens.slice(0, 8);
   console.log(JSON.stringify({ load: report.load, perPrompt, memory: report.memory }, null, 2));
   mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  const name =
-    values.device === 'cpu' && size === 'phi3-mini' ? 'engine.json' : `engine-${size}-${values.device}.json`;
-  writeFileSync(path.join(__dirname, 'results', name), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(__dirname, 'results', resultFile), `${JSON.stringify(report, null, 2)}\n`);
   writeBenchmarksMd();
 }
 

@@ -8,10 +8,14 @@ export interface RunnerRun {
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
   tokens: number[];
+  /** The engine: forward passes the generation ran (prompt passes and one per further token). */
+  forwardPasses?: number;
 }
 
 export interface RunnerResult {
   side: string;
+  /** The engine: the device its session runs on (after any fallback). */
+  device?: string;
   loadMs: number;
   /** Absent with `--load-only`. */
   runs?: RunnerRun[];

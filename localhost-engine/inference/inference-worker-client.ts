@@ -282,8 +282,9 @@ export class InferenceWorkerClient {
     promptIds: number[],
     maxNewTokens: number,
     callbacks: GenerationCallbacks,
+    decode?: Partial<DecodeSettings>,
   ): Promise<GenerationResult> {
-    return this.runGeneration({ messages: [], promptIds, ignoreEos: true, maxNewTokens }, callbacks);
+    return this.runGeneration({ messages: [], promptIds, ignoreEos: true, maxNewTokens, decode }, callbacks);
   }
 
   private async runGeneration(

@@ -4,7 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from '../api/schemas';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { engineKvGraph } from './direct-attention-graph';
 import {
@@ -17,19 +17,46 @@ import {
 import { openShardedSession, type DecoderSession } from './sharded-session';
 import type { DeviceOption } from './worker-protocol';
 
-/** The GPU providers onnxruntime-node ships for a platform, best first (the guide's "Execution providers"). */
-export function gpuCandidates(platform: NodeJS.Platform = process.platform): Device[] {
+/**
+ * Whether Linux exposes a GPU to programs: a DRM render node (Mesa's drivers, AMD, Intel, NVIDIA's open driver),
+ * NVIDIA's own device files, or WSL's GPU bridge. Without one, the only Vulkan devices WebGPU can find are
+ * software drivers (Mesa's lavapipe, SwiftShader): they run the model's shaders on the CPU, far slower than the CPU
+ * provider (the tiny model decodes 0.9 tok/s on SwiftShader against 900 on the CPU provider here, BENCHMARKS.md;
+ * test/localhost-engine/inference/gpu-devices.test.ts uses SwiftShader on purpose).
+ */
+export function linuxHasGpu(devDir = '/dev'): boolean {
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  if (list(path.join(devDir, 'dri')).some((name) => name.startsWith('renderD'))) return true;
+  return list(devDir).some((name) => /^nvidia\d+$/.test(name) || name === 'dxg');
+}
+
+/**
+ * The GPU providers onnxruntime-node ships for a platform, best first (the guide's "Execution providers"). On
+ * Linux, WebGPU only where there is a GPU (`linuxHasGpu`): a software adapter is never better than the CPU.
+ */
+export function gpuCandidates(
+  platform: NodeJS.Platform = process.platform,
+  hasGpu: () => boolean = linuxHasGpu,
+): Device[] {
   if (platform === 'win32') return ['dml', 'webgpu'];
-  if (platform === 'linux' || platform === 'darwin') return ['webgpu'];
+  if (platform === 'darwin') return ['webgpu'];
+  if (platform === 'linux') return hasGpu() ? ['webgpu'] : [];
   return [];
 }
 
-/** The devices `option` asks the engine to try, in order; `auto` ends with the CPU. */
+/** The devices `option` asks the engine to try, in order; `auto` ends with the CPU. A named device is tried as is. */
 export function deviceCandidates(
   option: DeviceOption,
   platform: NodeJS.Platform = process.platform,
+  hasGpu: () => boolean = linuxHasGpu,
 ): Device[] {
-  if (option === 'auto') return [...gpuCandidates(platform), 'cpu'];
+  if (option === 'auto') return [...gpuCandidates(platform, hasGpu), 'cpu'];
   return [option];
 }
 

@@ -3,27 +3,14 @@
  * produce the same greedy tokens (the comparison is only fair if they do the same work), report every figure the
  * orchestrator reads, and the ceilings and per-token costs come out as the formulas say.
  */
-import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { MODEL_SIZES } from '../../models/model-sizes';
 import { measureCeilings, modelCosts } from '../../bench/ceilings';
 import type { RunnerRun } from '../../bench/runner-result';
-
-const REPO = path.join(__dirname, '..', '..');
-
-function runner(script: string, args: string[]): Record<string, unknown> {
-  const child = spawnSync(
-    process.execPath,
-    [require.resolve('tsx/cli'), path.join(REPO, 'bench', script), ...args],
-    {
-      cwd: REPO,
-      encoding: 'utf8',
-    },
-  );
-  expect(child.status).toBe(0);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-}
+import { runner } from '../helpers/bench-runner';
+import { engineSection, type EngineReport } from '../../bench/benchmarks-md';
 
 describe('benchmark runners', () => {
   it('the engine and transformers.js generate the same tokens for the same prompt and report each figure', async () => {
@@ -107,5 +94,37 @@ describe('benchmark runners', () => {
     expect(costs.flopsPerPromptToken).toBe(2 * costs.matmulParams);
     expect(costs.kvBytesPerContextToken).toBe(786_432);
     expect(costs.weightBytesPerToken).toBe(2_781_023_232 - embedding + 3072 * 4);
+  });
+
+  it("writes a GPU run's section without what only the CPU engine has, naming the GPU", () => {
+    const cpu = JSON.parse(
+      readFileSync(path.join(__dirname, '..', '..', 'bench', 'results', 'engine.json'), 'utf8'),
+    ) as EngineReport;
+    const cpuSection = engineSection(cpu);
+    for (const text of ['| bound | engine ÷ bound |', 'Optimized copy:', '`--shards auto`', 'Ceilings'])
+      expect(cpuSection).toContain(text);
+
+    const load = { ...cpu.load };
+    const cpuOnly = ['firstStartMs', 'firstStartBuildMs', 'optimized', 'warmWithoutCopyMs'];
+    for (const key of [...cpuOnly, 'warmShardedMs', 'shards']) delete load[key];
+    const gpu: EngineReport = {
+      ...cpu,
+      device: 'webgpu',
+      gpu: 'NVIDIA H200',
+      rawFile: 'bench/results/engine-phi3-mini-webgpu.json',
+      ceilings: null,
+      load,
+      perPrompt: cpu.perPrompt.map((p) => ({ ...p, bound: null, ofBound: null })),
+      sharded: null,
+    };
+    const gpuSection = engineSection(gpu);
+    expect(gpuSection).toContain('through WebGPU on NVIDIA H200 (`npm run bench -- --device webgpu`)');
+    expect(gpuSection).toContain("the GPU's own memory is not in it");
+    expect(gpuSection).toContain('Raw numbers: `bench/results/engine-phi3-mini-webgpu.json`');
+    expect(gpuSection).toContain(
+      '| | engine | transformers.js | engine ÷ transformers.js |\n|---|---|---|---|\n',
+    );
+    for (const text of ['bound', 'Optimized copy', 'shards', 'Ceilings', 'undefined', 'null'])
+      expect(gpuSection).not.toContain(text);
   });
 });

@@ -1,0 +1,110 @@
+/**
+ * The engine's GPU path on a real WebGPU adapter: onnxruntime-node's WebGPU provider over Chromium's SwiftShader
+ * (software Vulkan, `softwareWebGpuEnv`), in fresh processes through the benchmark's runners. The engine keeps each
+ * step's present on the GPU and feeds it back; its tokens must equal transformers.js' own `generate` on the same
+ * provider, with the prompt in one pass and in several. And `auto` must not take a software adapter for a GPU.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
+import type { RunnerRun } from '../../../bench/runner-result';
+import {
+  deviceCandidates,
+  gpuCandidates,
+  linuxHasGpu,
+} from '../../../localhost-engine/inference/session-factory';
+import { runner } from '../../helpers/bench-runner';
+import { softwareWebGpuEnv } from '../../helpers/software-webgpu';
+
+// SwiftShader runs about one forward pass a second on the tiny model: a short prompt and a few tokens.
+const PROMPT_TOKENS = 20;
+const NEW_TOKENS = 4;
+
+const env = softwareWebGpuEnv();
+const describeOnWebGpu = env ? describe : describe.skip;
+
+describeOnWebGpu('the engine on a WebGPU adapter (SwiftShader)', () => {
+  let dir: string;
+  let args: string[];
+  let onePass: RunnerRun;
+
+  beforeAll(async () => {
+    dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    args = ['--model-dir', dir, '--device', 'webgpu'];
+    args.push('--prompts', String(PROMPT_TOKENS), '--new-tokens', String(NEW_TOKENS));
+  });
+
+  it("generates transformers.js' tokens on the same provider, the cache kept on the GPU", () => {
+    const engine = runner('engine-runner.ts', [...args, '--optimized-dir', 'none'], env!);
+    const transformers = runner('transformers-js-runner.ts', args, env!);
+    expect(engine.device).toBe('webgpu');
+    [onePass] = engine.runs as RunnerRun[];
+    const [reference] = transformers.runs as RunnerRun[];
+    expect(onePass.tokens).toHaveLength(NEW_TOKENS);
+    expect(onePass.tokens).toEqual(reference.tokens);
+    // The prompt in one pass, then one pass per further token.
+    expect(onePass.forwardPasses).toBe(1 + NEW_TOKENS - 1);
+    // The optimized copy is the CPU's; a GPU session opens the graph itself.
+    expect(engine.optimized).toBeNull();
+  });
+
+  it('gives the same tokens with the prompt in several passes, each fed the GPU present of the last', () => {
+    const engine = runner(
+      'engine-runner.ts',
+      [...args, '--optimized-dir', 'none', '--prefill-chunk', '8'],
+      env!,
+    );
+    expect(engine.device).toBe('webgpu');
+    const [chunked] = engine.runs as RunnerRun[];
+    expect(chunked.forwardPasses).toBe(Math.ceil(PROMPT_TOKENS / 8) + NEW_TOKENS - 1);
+    expect(chunked.tokens).toEqual(onePass.tokens);
+  });
+
+  it('auto leaves a software adapter alone and opens the model on the CPU where Linux shows no GPU', () => {
+    const engine = runner(
+      'engine-runner.ts',
+      ['--model-dir', dir, '--device', 'auto', '--optimized-dir', 'none', '--load-only'],
+      env!,
+    );
+    // This machine's answer decides which is right; on CI (no GPU) that is the CPU, with SwiftShader on offer.
+    expect(engine.device).toBe(linuxHasGpu() ? 'webgpu' : 'cpu');
+  });
+});
+
+describe('which GPU providers auto tries', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'ls-dev-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  function fakeDev(entries: string[]): string {
+    const dev = mkdtempSync(path.join(root, 'dev-'));
+    for (const entry of entries) {
+      const file = path.join(dev, entry);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, '');
+    }
+    return dev;
+  }
+
+  it.each([
+    { what: 'a DRM render node', entries: ['dri/renderD128', 'dri/card0'], gpu: true },
+    { what: "NVIDIA's device files", entries: ['nvidiactl', 'nvidia0'], gpu: true },
+    { what: "WSL's GPU bridge", entries: ['dxg'], gpu: true },
+    { what: 'only a display node', entries: ['dri/card0'], gpu: false },
+    { what: "only NVIDIA's control files", entries: ['nvidiactl', 'nvidia-uvm'], gpu: false },
+    { what: 'no GPU files', entries: ['null', 'zero'], gpu: false },
+  ])('Linux with $what: GPU $gpu', ({ entries, gpu }) => {
+    expect(linuxHasGpu(fakeDev(entries))).toBe(gpu);
+  });
+
+  it('tries WebGPU on Linux only with a GPU, and the platform providers elsewhere', () => {
+    expect(gpuCandidates('linux', () => true)).toEqual(['webgpu']);
+    expect(gpuCandidates('linux', () => false)).toEqual([]);
+    expect(deviceCandidates('auto', 'linux', () => false)).toEqual(['cpu']);
+    expect(deviceCandidates('auto', 'linux', () => true)).toEqual(['webgpu', 'cpu']);
+    expect(deviceCandidates('auto', 'win32', () => false)).toEqual(['dml', 'webgpu', 'cpu']);
+    expect(deviceCandidates('auto', 'darwin', () => false)).toEqual(['webgpu', 'cpu']);
+    // A device the user names is tried even without a GPU node: they may know better.
+    expect(deviceCandidates('webgpu', 'linux', () => false)).toEqual(['webgpu']);
+  });
+});
