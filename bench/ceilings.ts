@@ -209,7 +209,9 @@ export function modelCosts(
   };
 }
 
-if (require.main === module) {
+// Run as a script (`npx tsx bench/ceilings.ts`), not when bundled into run-bench.js (bench/device/build.sh), where
+// every module is the main one.
+if (require.main === module && /^ceilings\.[jt]s$/.test(path.basename(__filename))) {
   measureCeilings().then(
     (c) => console.log(JSON.stringify(c)),
     (err) => {

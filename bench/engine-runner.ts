@@ -38,7 +38,9 @@ type ClientModule = typeof import('../localhost-engine/inference/inference-worke
  * from JavaScript), or from source through tsx (its worker then compiles TypeScript as it starts).
  */
 async function clientModule(): Promise<ClientModule> {
-  if (!values.compiled) return import('../localhost-engine/inference/inference-worker-client');
+  // Bundled (`bench/device/build.sh`), this file is JavaScript already and holds the client.
+  if (!values.compiled || __filename.endsWith('.js'))
+    return import('../localhost-engine/inference/inference-worker-client');
   const file = path.join(
     __dirname,
     '..',

@@ -50,6 +50,8 @@ const reps = Number(values.reps);
 const prompts = values.prompts.split(',').map(Number);
 const newTokens = Number(values['new-tokens']);
 const REPO = path.join(__dirname, '..');
+/** Run as the bundle `bench/device/build.sh` makes for the GPU machine (no TypeScript, no npm there). */
+const BUNDLED = __filename.endsWith('.js');
 if (!['cpu', 'webgpu', 'dml'].includes(values.device))
   throw new Error(`--device must be cpu, webgpu or dml, not ${values.device}`);
 const onCpu = values.device === 'cpu';
@@ -94,16 +96,16 @@ async function main(): Promise<void> {
   const config = MODEL_SIZES[size];
   const common = ['--model-dir', modelDir, '--device', values.device];
   if (values.threads) common.push('--threads', values.threads);
-  // The engine as `npm start` runs it: compiled, so its worker thread does not compile TypeScript as it starts.
-  const build = spawnSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: REPO,
-      stdio: 'inherit',
-    },
-  );
-  if (build.status !== 0) throw new Error('npm run build failed');
+  // The engine as `npm start` runs it: compiled, so its worker thread does not compile TypeScript as it starts
+  // (bundled for the GPU machine, it already is).
+  if (!BUNDLED) {
+    const build = spawnSync(
+      process.execPath,
+      [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: REPO, stdio: 'inherit' },
+    );
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
   const engineArgs = [...common, '--compiled', '--optimized-dir', BENCH_OPTIMIZED_DIR];
   const fullArgs = ['--prompts', prompts.join(','), '--new-tokens', String(newTokens)];
 

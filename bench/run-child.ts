@@ -1,16 +1,22 @@
 /** Runs one benchmark script in a fresh process (so each measurement starts with a clean heap and RSS). */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const REPO = path.join(__dirname, '..');
 
 /**
- * Runs `bench/<script>` under tsx with `args` and returns the JSON object it printed as its last line.
+ * Runs `bench/<script>` under tsx (or its bundled .js beside this file) with `args` and returns the JSON object it
+ * printed as its last line.
  * @throws Error when the script printed no JSON, reported an `error`, or exited non-zero.
  */
 export function runChild<T extends { error?: string }>(script: string, args: string[]): T {
-  const tsx = require.resolve('tsx/cli');
-  const child = spawnSync(process.execPath, [tsx, path.join(__dirname, script), ...args], {
+  // Bundled into plain JavaScript for the GPU machine (`bench/device/build.sh`), the scripts sit side by side as .js.
+  const bundled = path.join(__dirname, script.replace(/\.ts$/, '.js'));
+  const command = existsSync(bundled)
+    ? [bundled]
+    : [require.resolve('tsx/cli'), path.join(__dirname, script)];
+  const child = spawnSync(process.execPath, [...command, ...args], {
     cwd: REPO,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
