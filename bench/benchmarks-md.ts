@@ -168,7 +168,9 @@ export function engineSection(r: EngineReport): string {
   const what = gpu
     ? `On the GPU the engine runs the model's graph as it is: each step's \`present.*\` stays on the GPU
 (\`preferredOutputLocation: 'gpu-buffer'\`, \`inference/session-factory.ts\`) and is fed back as the next past, and
-only the last position's logits come back to JavaScript; prefill runs in ${r.prefillChunk ?? 512}-token passes.`
+only the last position's logits come back to JavaScript; prefill runs in ${r.prefillChunk ?? 512}-token passes.
+onnxruntime-node 1.30 binds no output it is handed on the GPU (its IO binding ignores preallocated outputs), so
+every step allocates each layer's present anew and attention copies the whole past into it.`
     : `What bounds the engine: prefill runs onnxruntime's int4 kernel in ${r.prefillChunk ?? 512}-token passes, close to that kernel's
 rate, with the model's fused attention. Decode reads the weights once per token and the engine's fp32 cache
 once, in place (\`inference/direct-attention-graph.ts\`; GroupQueryAttention zero-fills a present, copies the

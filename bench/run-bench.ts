@@ -29,7 +29,7 @@ import { writeBenchmarksMd } from './benchmarks-md';
 import type { RunnerResult } from './runner-result';
 import { runChild as runScript } from './run-child';
 import { measureCeilings, modelCosts } from './ceilings';
-import { DEFAULT_DECODE, GPU_PREFILL_CHUNK } from '../localhost-engine/inference/token-loop';
+import { DEFAULT_DECODE } from '../localhost-engine/inference/token-loop';
 
 const runChild = (script: string, args: string[]): RunnerResult => runScript<RunnerResult>(script, args);
 
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     rawFile: `bench/results/${resultFile}`,
     reps,
     newTokens,
-    prefillChunk: onCpu ? DEFAULT_DECODE.prefillChunk : GPU_PREFILL_CHUNK,
+    prefillChunk: DEFAULT_DECODE.prefillChunk,
     modelDiskMB: Math.round(diskBytes / 2 ** 20),
     ceilings,
     costs,

@@ -10,13 +10,7 @@ import { inspectModelFolder, type ModelFolder } from './model-folder';
 import { createSession, deviceCandidates, type CpuModelOptions } from './session-factory';
 import { defaultShardCount, type DecoderSession } from './sharded-session';
 import { IncrementalDecoder } from './text-stream';
-import {
-  DEFAULT_DECODE,
-  GPU_PREFILL_CHUNK,
-  greedyLoop,
-  readDecoderSignature,
-  type DecoderSignature,
-} from './token-loop';
+import { DEFAULT_DECODE, greedyLoop, readDecoderSignature, type DecoderSignature } from './token-loop';
 import { loadTokenizer, promptTokenIds, type ChatTokenizer } from './tokenizer';
 import {
   CONTROL,
@@ -149,7 +143,6 @@ async function generate(req: GenerateRequest): Promise<void> {
 
   const settings = {
     ...DEFAULT_DECODE,
-    ...(model.device === 'cpu' ? {} : { prefillChunk: GPU_PREFILL_CHUNK }),
     ...req.decode,
     maxNewTokens: req.maxNewTokens,
     eosTokenIds: req.ignoreEos ? [] : model.folder.eosTokenIds,

@@ -99,27 +99,20 @@ export interface DecodeSettings {
    * Prompt tokens per forward pass. Bounds prefill's working memory — attention scores grow with chunk × context
    * (0.5 GB for a 2,048-token prompt in one pass on Phi-3-mini, 0.13 GB in 512-token chunks), and the new keys
    * and values a pass hands to JavaScript (0.75 MB per token, held twice until copied into the cache) — and the
-   * logits a pass returns when the graph cannot limit them to the last position. A stop request waits for at most
-   * one pass. On Phi-3-mini at 2,048 tokens, `npm run bench:memory` measured 256 against 512: 0.5 GB less at the
-   * peak, prefill as fast; 128 against 256, alternated twice each (`bench/engine-runner.ts --prefill-chunk N
-   * --prompts 512,2048`): 5,561–5,646 against 5,849–5,859 MB at the peak, prefill 31.1–31.7 against 29.0–30.4
-   * tok/s at 512 tokens and 27.4–28.8 against 27.6–29.2 at 2,048.
+   * logits a pass returns when the graph cannot limit them to the last position. On Phi-3-mini at 2,048 tokens,
+   * `npm run bench:memory` measured 256 against 512: 0.5 GB less at the peak, prefill as fast. 128 holds 250 MB
+   * less again but costs prefill time: alternated five times each (`bench/engine-runner.ts --prefill-chunk N
+   * --prompts 512,2048`), 27.7 against 28.5 tok/s at 2,048 tokens (level at 512), and `npm run bench` with 128
+   * put prefill under transformers.js' (0.96× and 0.97×, against 1.01× and 1.09× with 256).
    */
   prefillChunk: number;
 }
 
-/** The engine's decoding settings on the CPU. */
 export const DEFAULT_DECODE: Omit<DecodeSettings, 'maxNewTokens' | 'eosTokenIds'> = {
   repetitionPenalty: 1.1,
   noRepeatNgramSize: 4,
-  prefillChunk: 128,
+  prefillChunk: 256,
 };
-
-/**
- * Prompt tokens per pass on a GPU, where the scores live in the GPU's memory and every pass costs its dispatches:
- * 256, as on the CPU before 128 measured better there. Not yet measured on a GPU (bench/device/README.md).
- */
-export const GPU_PREFILL_CHUNK = 256;
 
 export interface LoopHooks {
   /** Checked before every forward pass; true stops the loop (the result says `cancelled`). */
