@@ -17,14 +17,17 @@ import {
 import { runner } from '../../helpers/bench-runner';
 import { softwareWebGpuEnv } from '../../helpers/software-webgpu';
 
-// SwiftShader runs about one forward pass a second on the tiny model: a short prompt and a few tokens.
+// SwiftShader runs about one forward pass a second on the tiny model: a short prompt and a few tokens, and more
+// time than the suite's default per test, since a CPU shared with other suites slows it further.
 const PROMPT_TOKENS = 20;
+const SWIFTSHADER_TIMEOUT_MS = 300_000;
 const NEW_TOKENS = 4;
 
 const env = softwareWebGpuEnv();
 const describeOnWebGpu = env ? describe : describe.skip;
 
 describeOnWebGpu('the engine on a WebGPU adapter (SwiftShader)', () => {
+  jest.setTimeout(SWIFTSHADER_TIMEOUT_MS);
   let dir: string;
   let args: string[];
   let onePass: RunnerRun;
