@@ -22,8 +22,6 @@ export interface EngineReport {
   device: string;
   /** GPU runs: the GPU's name. */
   gpu?: string;
-  /** Where the raw numbers are; absent in reports from before it was recorded (engine.json). */
-  rawFile?: string;
   reps: number;
   newTokens: number;
   /** Absent in reports from before it was recorded, when it was 512. */
@@ -88,7 +86,7 @@ function ceilingsParagraph(r: EngineReport): string {
 computes ${c.int4Gflops} GFLOP/s on a 2,048-row product. Decoding must read ${mb(r.costs.weightBytesPerToken)}
 of weights per token plus ${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KB of fp32 cache per token of context (mean
 context of the run), which bounds decode at read bandwidth ÷ those bytes; prefill costs
-${(r.costs.flopsPerPromptToken / 1e9).toFixed(1)} GFLOP per token in matrix products, bounded by the kernel's rate.
+${Number((r.costs.flopsPerPromptToken / 1e9).toPrecision(2))} GFLOP per token in matrix products, bounded by the kernel's rate.
 
 `;
 }
@@ -141,7 +139,7 @@ function loadTable(r: EngineReport): string {
   ];
   if (l.firstStartMs !== undefined) {
     rows.push(
-      `| the engine opening the model in ${l.shards} shards at once (\`--shards auto\`, warm) | ${s(l.warmShardedMs)} | | |`,
+      `| the engine ${Number(l.shards) > 1 ? `opening the model in ${l.shards} shards at once` : 'with sharding allowed, in one session here'} (\`--shards auto\`, warm) | ${s(l.warmShardedMs)} | | |`,
       `| the engine without its optimized copy (warm) | ${s(l.warmWithoutCopyMs)} | | |`,
       `| the very first start on a machine (builds the optimized copy, once) | ${s(l.firstStartMs)} | | |`,
     );
@@ -153,11 +151,18 @@ ${rows.join('\n')}
 Warm starts in order (ms): ${(l.warmStartsMs as number[]).join(', ')}.${l.optimized !== undefined ? ` Optimized copy: ${l.optimized}.` : ''}`;
 }
 
-export function engineSection(r: EngineReport): string {
+/**
+ * The section for one `npm run bench` report, read from `bench/results/<file>`: engine.json is the reference run
+ * (phi3-mini on this machine's CPU); any other file's heading says its model, device and machine.
+ */
+export function engineSection(r: EngineReport, file = 'engine.json'): string {
   const gpu = r.device !== 'cpu';
+  const cpuName = r.machine.split(',')[0];
   const title = gpu
-    ? `## Engine against transformers.js through ${r.device === 'webgpu' ? 'WebGPU' : 'DirectML'} on ${r.gpu ?? 'a GPU'} (\`npm run bench -- --device ${r.device}\`)`
-    : "## Engine against transformers.js and this machine's limits (`npm run bench`)";
+    ? `## Engine against transformers.js through ${r.device === 'webgpu' ? 'WebGPU' : 'DirectML'} on ${r.gpu ?? 'a GPU'}, model \`${r.size}\` (\`npm run bench -- --device ${r.device}\`)`
+    : file === 'engine.json'
+      ? "## Engine against transformers.js and this machine's limits (`npm run bench`)"
+      : `## Engine against transformers.js on the CPU, model \`${r.size}\`, ${cpuName} (\`npm run bench\`)`;
   const where = gpu
     ? `${r.gpu ?? 'a GPU'} through onnxruntime-node's ${r.device} provider, on a host with ${r.machine}`
     : r.machine;
@@ -175,14 +180,14 @@ every step allocates each layer's present anew and attention copies the whole pa
 rate, with the model's fused attention. Decode reads the weights once per token and the engine's fp32 cache
 once, in place (\`inference/direct-attention-graph.ts\`; GroupQueryAttention zero-fills a present, copies the
 past into it and reads it again, every layer of every step), plus onnxruntime's own overheads (thread-pool
-hand-offs on two cores, activation quantization for the int4 kernel). Memory holds the packed weights
+hand-offs on ${r.ceilings?.threads ?? 'its'} cores, activation quantization for the int4 kernel). Memory holds the packed weights
 (memory-mapped from the optimized copy; onnxruntime's packed layout adds a per-block sum to the int4 data), the
 engine's cache (${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KB per token of context), one layer's present at a time during a prompt pass,
 and one prefill pass's working set; \`npm run bench:memory\` (below) breaks a generation's peak down.`;
   return `${title}
 
 ${r.date.slice(0, 10)}, ${where}; model \`${r.size}\` (generated, random weights, ${r.modelDiskMB} MB on disk), device ${r.device};
-command \`${r.command}\`; ${r.reps} repetitions, alternating which side runs first, each side in a fresh process
+command \`${r.command}\`; ${r.reps} ${r.reps === 1 ? 'repetition' : 'repetitions, alternating which side runs first'}, each side in a fresh process
 (medians shown). Both sides get the same prompt tokens and decode greedily with the same repetition penalty (1.1)
 and 4-gram ban, ${r.newTokens} new tokens, stop tokens ignored; the engine is its inference worker as the server
 runs it (\`bench/engine-runner.ts\`), transformers.js is its own \`generate\` (\`bench/transformers-js-runner.ts\`).
@@ -199,7 +204,7 @@ transformers.js ${r.transformersEventLoopP99Ms} ms (it runs on the main thread).
 
 ${what}
 
-Raw numbers: \`${r.rawFile ?? 'bench/results/engine.json'}\`.
+Raw numbers: \`bench/results/${file}\`.
 `;
 }
 
@@ -304,16 +309,14 @@ Raw numbers: \`bench/results/memory.json\`.
 /** Rewrites BENCHMARKS.md from whatever results exist. */
 export function writeBenchmarksMd(): void {
   const engine = read('engine.json') as unknown as EngineReport | null;
-  const extraEngine = readdirSync(RESULTS)
-    .filter((n) => /^engine-.+\.json$/.test(n))
-    .map((n) => read(n) as unknown as EngineReport);
+  const extraEngine = readdirSync(RESULTS).filter((n) => /^engine-.+\.json$/.test(n));
   const pane = read('pane-stream.json');
   const long = read('long-document.json');
   const kv = read('kv-cache.json');
   const memory = read('memory.json');
   const sections = [
     engine && engineSection(engine),
-    ...extraEngine.map(engineSection),
+    ...extraEngine.map((file) => engineSection(read(file) as unknown as EngineReport, file)),
     long && longSection(long),
     memory && memorySection(memory),
     kv && kv.modes && kvSection(kv),

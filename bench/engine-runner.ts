@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import type { DeviceOption } from '../localhost-engine/inference/worker-protocol';
 import { benchPrompt } from './bench-prompt';
+import { RUNNING_AS_JS } from './run-child';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +40,7 @@ type ClientModule = typeof import('../localhost-engine/inference/inference-worke
  */
 async function clientModule(): Promise<ClientModule> {
   // Bundled (`bench/device/build.sh`), this file is JavaScript already and holds the client.
-  if (!values.compiled || __filename.endsWith('.js'))
+  if (!values.compiled || RUNNING_AS_JS)
     return import('../localhost-engine/inference/inference-worker-client');
   const file = path.join(
     __dirname,
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         ...head,
+        // Where the runs ended: a GPU that fails mid-generation hands the rest to the CPU.
+        device: client.device,
         runs,
         eventLoopP99Ms: Number((histogram.percentile(99) / 1e6).toFixed(1)),
         peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

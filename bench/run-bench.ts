@@ -13,7 +13,7 @@
  * (bench/ceilings.ts) are measured in the same run. Writes bench/results/engine.json and rewrites BENCHMARKS.md.
  *
  * On a GPU (`--device webgpu|dml`) the run skips what only the CPU engine has (the CPU's ceilings, the optimized
- * copy, shards), names the GPU, refuses to report a side that fell back to the CPU, and writes
+ * copy, shards), names the GPU, stops when the engine fell back to the CPU, and writes
  * bench/results/engine-<size>-<device>.json, which BENCHMARKS.md shows in a section of its own.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,7 +27,7 @@ import { MODEL_SIZES, type ModelSize } from '../models/model-sizes';
 import { BENCH_OPTIMIZED_DIR } from './bench-home';
 import { writeBenchmarksMd } from './benchmarks-md';
 import type { RunnerResult } from './runner-result';
-import { runChild as runScript } from './run-child';
+import { RUNNING_AS_JS, runChild as runScript } from './run-child';
 import { measureCeilings, modelCosts } from './ceilings';
 import { DEFAULT_DECODE } from '../localhost-engine/inference/token-loop';
 
@@ -50,8 +50,6 @@ const reps = Number(values.reps);
 const prompts = values.prompts.split(',').map(Number);
 const newTokens = Number(values['new-tokens']);
 const REPO = path.join(__dirname, '..');
-/** Run as the bundle `bench/device/build.sh` makes for the GPU machine (no TypeScript, no npm there). */
-const BUNDLED = __filename.endsWith('.js');
 if (!['cpu', 'webgpu', 'dml'].includes(values.device))
   throw new Error(`--device must be cpu, webgpu or dml, not ${values.device}`);
 const onCpu = values.device === 'cpu';
@@ -73,6 +71,16 @@ function gpuName(): string {
   if (/swiftshader/i.test(process.env.VK_DRIVER_FILES ?? ''))
     return "SwiftShader (Chromium's Vulkan on the CPU, no GPU)";
   return 'a GPU the run could not name (pass --gpu-name)';
+}
+
+/**
+ * The engine's result, once it says it ran on the device asked for: a GPU run that fell back to the CPU, at load or
+ * mid-generation, would report the CPU's figures as the GPU's.
+ */
+function onDevice(run: RunnerResult): RunnerResult {
+  if (run.device !== values.device)
+    throw new Error(`The engine ran on ${run.device}, not ${values.device}: no figures to report.`);
+  return run;
 }
 
 /** Drops a folder's files from the page cache (GNU dd's `nocache`), so the next load reads the disk. */
@@ -98,7 +106,7 @@ async function main(): Promise<void> {
   if (values.threads) common.push('--threads', values.threads);
   // The engine as `npm start` runs it: compiled, so its worker thread does not compile TypeScript as it starts
   // (bundled for the GPU machine, it already is).
-  if (!BUNDLED) {
+  if (!RUNNING_AS_JS) {
     const build = spawnSync(
       process.execPath,
       [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
@@ -136,12 +144,12 @@ async function main(): Promise<void> {
   const firstStart = onCpu ? runChild('engine-runner.ts', [...engineArgs, '--load-only']) : null;
   evict(modelDir);
   evict(BENCH_OPTIMIZED_DIR);
-  const coldEngine = runChild('engine-runner.ts', [...engineArgs, '--load-only']);
+  const coldEngine = onDevice(runChild('engine-runner.ts', [...engineArgs, '--load-only']));
   evict(modelDir);
   const coldTransformers = runChild('transformers-js-runner.ts', [...common, '--load-only']);
   const warmStarts: number[] = [];
   for (let i = 0; i < Number(values.starts); i++)
-    warmStarts.push(runChild('engine-runner.ts', [...engineArgs, '--load-only']).loadMs);
+    warmStarts.push(onDevice(runChild('engine-runner.ts', [...engineArgs, '--load-only'])).loadMs);
   const withoutCopy = onCpu
     ? runChild('engine-runner.ts', [...common, '--compiled', '--optimized-dir', 'none', '--load-only'])
     : null;
@@ -157,14 +165,10 @@ async function main(): Promise<void> {
     const order = r % 2 === 0 ? ['engine', 'transformers'] : ['transformers', 'engine'];
     for (const side of order) {
       console.error(`repetition ${r + 1}/${reps}: ${side}…`);
-      if (side === 'engine') engine.push(runChild('engine-runner.ts', [...engineArgs, ...fullArgs]));
+      if (side === 'engine')
+        engine.push(onDevice(runChild('engine-runner.ts', [...engineArgs, ...fullArgs])));
       else transformers.push(runChild('transformers-js-runner.ts', [...common, ...fullArgs]));
     }
-  }
-  // A GPU run that the engine quietly ran on the CPU would report the CPU's figures as the GPU's.
-  for (const run of [coldEngine, ...engine]) {
-    if (run.device !== values.device)
-      throw new Error(`The engine ran on ${run.device}, not ${values.device}: no figures to report.`);
   }
   // One generation opened in shards: what sharding costs in prefill, decode and memory.
   let shardedRun: RunnerResult | null = null;
@@ -223,13 +227,17 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}, onnxruntime-node ${ort.env.versions.node}`,
-    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(
-      ' ',
-    ),
+    // With the Vulkan driver a GPU run was pointed at (SwiftShader here, NVIDIA's on the GPU machine), if any.
+    command: [
+      ...['VK_DRIVER_FILES', 'LD_LIBRARY_PATH']
+        .filter((name) => !onCpu && process.env[name])
+        .map((name) => `${name}=${process.env[name]}`),
+      'npm run bench',
+      ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+    ].join(' '),
     size,
     device: values.device,
     ...(onCpu ? {} : { gpu: gpuName() }),
-    rawFile: `bench/results/${resultFile}`,
     reps,
     newTokens,
     prefillChunk: DEFAULT_DECODE.prefillChunk,

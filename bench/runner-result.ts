@@ -14,7 +14,7 @@ export interface RunnerRun {
 
 export interface RunnerResult {
   side: string;
-  /** The engine: the device its session runs on (after any fallback). */
+  /** The engine: the device its session ran on at the end (after any fallback, at load or mid-generation). */
   device?: string;
   loadMs: number;
   /** Absent with `--load-only`. */

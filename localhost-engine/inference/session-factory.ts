@@ -21,7 +21,7 @@ import type { DeviceOption } from './worker-protocol';
  * Whether Linux exposes a GPU to programs: a DRM render node (Mesa's drivers, AMD, Intel, NVIDIA's open driver),
  * NVIDIA's own device files, or WSL's GPU bridge. Without one, the only Vulkan devices WebGPU can find are
  * software drivers (Mesa's lavapipe, SwiftShader): they run the model's shaders on the CPU, far slower than the CPU
- * provider (the tiny model decodes 0.9 tok/s on SwiftShader against 900 on the CPU provider here, BENCHMARKS.md;
+ * provider (the tiny model decodes about 1 tok/s on SwiftShader against 900 on the CPU provider here, BENCHMARKS.md;
  * test/localhost-engine/inference/gpu-devices.test.ts uses SwiftShader on purpose).
  */
 export function linuxHasGpu(devDir = '/dev'): boolean {

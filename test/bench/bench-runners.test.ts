@@ -111,14 +111,15 @@ describe('benchmark runners', () => {
       ...cpu,
       device: 'webgpu',
       gpu: 'NVIDIA H200',
-      rawFile: 'bench/results/engine-phi3-mini-webgpu.json',
       ceilings: null,
       load,
       perPrompt: cpu.perPrompt.map((p) => ({ ...p, bound: null, ofBound: null })),
       sharded: null,
     };
-    const gpuSection = engineSection(gpu);
-    expect(gpuSection).toContain('through WebGPU on NVIDIA H200 (`npm run bench -- --device webgpu`)');
+    const gpuSection = engineSection(gpu, 'engine-phi3-mini-webgpu.json');
+    expect(gpuSection).toContain(
+      'through WebGPU on NVIDIA H200, model `phi3-mini` (`npm run bench -- --device webgpu`)',
+    );
     expect(gpuSection).toContain("the GPU's own memory is not in it");
     expect(gpuSection).toContain('Raw numbers: `bench/results/engine-phi3-mini-webgpu.json`');
     expect(gpuSection).toContain(

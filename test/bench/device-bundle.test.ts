@@ -1,14 +1,16 @@
 /**
- * The benchmark bundled for the GPU machine (`bench/device/build.sh`), which has Node and onnxruntime-node and
- * nothing else: built into a temporary folder and run from outside the repository with only onnxruntime's two
- * packages on NODE_PATH, both runners load the tiny model and generate the same tokens.
+ * The benchmark bundled for the GPU machine (`bench/device/build.sh`), which gets Node and onnxruntime-node from the
+ * device pack and nothing else: built into a temporary folder and run from outside the repository with only
+ * onnxruntime's two packages on NODE_PATH. Both runners load the tiny model and generate the same tokens, and
+ * `run-bench.js` goes through a whole (tiny) benchmark: it generates the model with the bundled tokenizer, runs
+ * the bundled runners beside it, measures the ceilings and writes its results and BENCHMARKS.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
-import type { RunnerResult } from '../../bench/runner-result';
+import { runner } from '../helpers/bench-runner';
 
 const REPO = path.join(__dirname, '..', '..');
 
@@ -16,6 +18,12 @@ describe('the GPU machine bundle of the benchmark', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'ls-device-'));
   const bundle = path.join(root, 'bench');
   const nodePath = path.join(root, 'nm', 'node_modules');
+  // Nothing from the repository: no node_modules above the working folder, only onnxruntime on NODE_PATH.
+  const child = {
+    dir: bundle,
+    cwd: bundle,
+    env: { PATH: process.env.PATH, NODE_PATH: nodePath, HOME: root },
+  };
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   beforeAll(() => {
@@ -27,18 +35,6 @@ describe('the GPU machine bundle of the benchmark', () => {
     for (const pkg of ['onnxruntime-node', 'onnxruntime-common'])
       symlinkSync(path.join(REPO, 'node_modules', pkg), path.join(nodePath, pkg));
   });
-
-  function run(script: string, args: string[]): RunnerResult {
-    // cwd outside the repository: nothing resolves from its node_modules.
-    const child = spawnSync(process.execPath, [path.join(bundle, script), ...args], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, NODE_PATH: nodePath, HOME: root },
-    });
-    const last = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as RunnerResult;
-    expect({ status: child.status, error: last.error }).toEqual({ status: 0, error: undefined });
-    return last;
-  }
 
   it('holds the scripts side by side, the worker threads and the tokenizer the model generator copies', () => {
     for (const file of [
@@ -56,10 +52,42 @@ describe('the GPU machine bundle of the benchmark', () => {
     const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
     const args = ['--model-dir', dir, '--prompts', '20', '--new-tokens', '4'];
     // --compiled as run-bench passes it: the bundle is compiled already and must not look for dist/.
-    const engine = run('engine-runner.js', [...args, '--compiled', '--optimized-dir', 'none']);
-    const transformers = run('transformers-js-runner.js', args);
+    const engine = runner('engine-runner.ts', [...args, '--compiled', '--optimized-dir', 'none'], child);
+    const transformers = runner('transformers-js-runner.ts', args, child);
     expect(engine.device).toBe('cpu');
     expect(engine.runs![0].tokens).toHaveLength(4);
     expect(engine.runs![0].tokens).toEqual(transformers.runs![0].tokens);
   });
+
+  it('runs a whole benchmark from run-bench.js and writes its report beside the bundle', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        'run-bench.js',
+        '--size',
+        'tiny',
+        '--reps',
+        '1',
+        '--starts',
+        '1',
+        '--prompts',
+        '16',
+        '--new-tokens',
+        '2',
+      ],
+      { ...child, encoding: 'utf8', timeout: 240_000 },
+    );
+    expect({ status: run.status, signal: run.signal }).toEqual({ status: 0, signal: null });
+    const report = JSON.parse(readFileSync(path.join(bundle, 'results', 'engine-tiny-cpu.json'), 'utf8')) as {
+      perPrompt: Array<{ sameTokens: boolean }>;
+      ceilings: { int4Gflops: number };
+    };
+    expect(report.perPrompt.map((p) => p.sameTokens)).toEqual([true]);
+    expect(report.ceilings.int4Gflops).toBeGreaterThan(0);
+    // The model was generated beside the bundle, with the bundled tokenizer.
+    expect(existsSync(path.join(root, '.cache', 'models', 'tiny-transformers', 'tokenizer.json'))).toBe(true);
+    expect(readFileSync(path.join(root, 'BENCHMARKS.md'), 'utf8')).toContain(
+      '## Engine against transformers.js on the CPU, model `tiny`',
+    );
+  }, 300_000);
 });

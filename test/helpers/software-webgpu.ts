@@ -24,6 +24,8 @@ export function softwareWebGpuEnv(): NodeJS.ProcessEnv | null {
   return {
     ...process.env,
     VK_DRIVER_FILES: icd,
+    // The name older Vulkan loaders read.
+    VK_ICD_FILENAMES: icd,
     LD_LIBRARY_PATH: [CHROMIUM_LIB, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
   };
 }

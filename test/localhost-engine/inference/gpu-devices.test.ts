@@ -8,70 +8,92 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
-import type { RunnerRun } from '../../../bench/runner-result';
+import type { RunnerResult } from '../../../bench/runner-result';
 import {
   deviceCandidates,
   gpuCandidates,
   linuxHasGpu,
+  sessionOptions,
 } from '../../../localhost-engine/inference/session-factory';
 import { runner } from '../../helpers/bench-runner';
 import { softwareWebGpuEnv } from '../../helpers/software-webgpu';
 
-// SwiftShader runs about one forward pass a second on the tiny model: a short prompt and a few tokens, and more
-// time than the suite's default per test, since a CPU shared with other suites slows it further.
+// SwiftShader runs about one forward pass a second on the tiny model: a short prompt and a few tokens. Each runner
+// is killed after 4 minutes (`runner`); Jest gets room for two of them, on a CPU that other suites share.
 const PROMPT_TOKENS = 20;
-const SWIFTSHADER_TIMEOUT_MS = 300_000;
 const NEW_TOKENS = 4;
+const SWIFTSHADER_MS = 600_000;
 
 const env = softwareWebGpuEnv();
 const describeOnWebGpu = env ? describe : describe.skip;
 
 describeOnWebGpu('the engine on a WebGPU adapter (SwiftShader)', () => {
-  jest.setTimeout(SWIFTSHADER_TIMEOUT_MS);
   let dir: string;
   let args: string[];
-  let onePass: RunnerRun;
+  let onePass: RunnerResult;
+  let reference: RunnerResult;
 
   beforeAll(async () => {
     dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
     args = ['--model-dir', dir, '--device', 'webgpu'];
     args.push('--prompts', String(PROMPT_TOKENS), '--new-tokens', String(NEW_TOKENS));
-  });
+    onePass = runner('engine-runner.ts', [...args, '--optimized-dir', 'none'], { env: env! });
+    reference = runner('transformers-js-runner.ts', args, { env: env! });
+  }, SWIFTSHADER_MS);
 
-  it("generates transformers.js' tokens on the same provider, the cache kept on the GPU", () => {
-    const engine = runner('engine-runner.ts', [...args, '--optimized-dir', 'none'], env!);
-    const transformers = runner('transformers-js-runner.ts', args, env!);
-    expect(engine.device).toBe('webgpu');
-    [onePass] = engine.runs as RunnerRun[];
-    const [reference] = transformers.runs as RunnerRun[];
-    expect(onePass.tokens).toHaveLength(NEW_TOKENS);
-    expect(onePass.tokens).toEqual(reference.tokens);
+  it("generates transformers.js' tokens on the same provider, the prompt in one pass", () => {
+    // Where the runs ended: a GPU failing mid-generation would have handed them to the CPU.
+    expect(onePass.device).toBe('webgpu');
+    const [engine] = onePass.runs!;
+    expect(engine.tokens).toHaveLength(NEW_TOKENS);
+    expect(engine.tokens).toEqual(reference.runs![0].tokens);
     // The prompt in one pass, then one pass per further token.
-    expect(onePass.forwardPasses).toBe(1 + NEW_TOKENS - 1);
+    expect(engine.forwardPasses).toBe(1 + NEW_TOKENS - 1);
     // The optimized copy is the CPU's; a GPU session opens the graph itself.
-    expect(engine.optimized).toBeNull();
+    expect(onePass.optimized).toBeNull();
   });
 
-  it('gives the same tokens with the prompt in several passes, each fed the GPU present of the last', () => {
-    const engine = runner(
-      'engine-runner.ts',
-      [...args, '--optimized-dir', 'none', '--prefill-chunk', '8'],
-      env!,
-    );
-    expect(engine.device).toBe('webgpu');
-    const [chunked] = engine.runs as RunnerRun[];
-    expect(chunked.forwardPasses).toBe(Math.ceil(PROMPT_TOKENS / 8) + NEW_TOKENS - 1);
-    expect(chunked.tokens).toEqual(onePass.tokens);
-  });
+  it(
+    'gives the same tokens with the prompt in several passes, each fed the GPU present of the last',
+    () => {
+      const chunked = runner(
+        'engine-runner.ts',
+        [...args, '--optimized-dir', 'none', '--prefill-chunk', '8'],
+        {
+          env: env!,
+        },
+      );
+      expect(chunked.device).toBe('webgpu');
+      const [run] = chunked.runs!;
+      expect(run.forwardPasses).toBe(Math.ceil(PROMPT_TOKENS / 8) + NEW_TOKENS - 1);
+      expect(run.tokens).toEqual(reference.runs![0].tokens);
+    },
+    SWIFTSHADER_MS,
+  );
 
-  it('auto leaves a software adapter alone and opens the model on the CPU where Linux shows no GPU', () => {
-    const engine = runner(
-      'engine-runner.ts',
-      ['--model-dir', dir, '--device', 'auto', '--optimized-dir', 'none', '--load-only'],
-      env!,
+  it(
+    'auto leaves a software adapter alone and opens the model on the CPU where Linux shows no GPU',
+    () => {
+      const engine = runner(
+        'engine-runner.ts',
+        ['--model-dir', dir, '--device', 'auto', '--optimized-dir', 'none', '--load-only'],
+        { env: env! },
+      );
+      // This machine's answer decides which is right; on CI (no GPU) that is the CPU, with SwiftShader on offer.
+      expect(engine.device).toBe(linuxHasGpu() ? 'webgpu' : 'cpu');
+    },
+    SWIFTSHADER_MS,
+  );
+});
+
+describe('the WebGPU session keeps the cache on the GPU', () => {
+  it("asks for every layer's present as a GPU buffer, so the next step's past never crosses into JavaScript", () => {
+    const options = sessionOptions('webgpu', 3);
+    expect(options.executionProviders).toEqual(['webgpu']);
+    const presents = [0, 1, 2].flatMap((l) => [`present.${l}.key`, `present.${l}.value`]);
+    expect(options.preferredOutputLocation).toEqual(
+      Object.fromEntries(presents.map((name) => [name, 'gpu-buffer'])),
     );
-    // This machine's answer decides which is right; on CI (no GPU) that is the CPU, with SwiftShader on offer.
-    expect(engine.device).toBe(linuxHasGpu() ? 'webgpu' : 'cpu');
   });
 });
 
