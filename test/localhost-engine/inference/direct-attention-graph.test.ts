@@ -15,8 +15,9 @@ import { directAttention, engineKvGraph } from '../../../localhost-engine/infere
 import { kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
 import { fields, findGraph, stringField } from '../../../localhost-engine/inference/onnx-bytes';
 import { KvCache } from '../../../localhost-engine/inference/kv-cache';
-import { readDecoderSignature, int64 } from '../../../localhost-engine/inference/token-loop';
+import { readDecoderSignature } from '../../../localhost-engine/inference/token-loop';
 import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
+import { passFeeds } from '../../helpers/pass-feeds';
 
 interface Node {
   opType: string;
@@ -102,16 +103,7 @@ describe('directAttention', () => {
         let held = 0;
         let decodePasses = 0;
         for (const n of [6, 3, 1, 1, 1, 1]) {
-          const ids = Array.from({ length: n }, (_, i) => 500 + (((held + i) * 97) % 20000));
-          const common: Record<string, ort.Tensor> = {
-            input_ids: int64(ids, [1, n]),
-            attention_mask: int64(new Array<number>(held + n).fill(1), [1, held + n]),
-            position_ids: int64(
-              ids.map((_, i) => held + i),
-              [1, n],
-            ),
-          };
-          if (sig.hasLogitsToKeep) common.num_logits_to_keep = int64([1], []);
+          const common = passFeeds(held, n, sig.hasLogitsToKeep);
           const past = cache.feeds(held, n);
           // Positions past the held ones hold large stale numbers: the rewrite must mask them, not rely on zeros.
           for (const tensor of Object.values(past)) {

@@ -16,7 +16,8 @@ import { KvCache } from '../../../localhost-engine/inference/kv-cache';
 import { shardGraph } from '../../../localhost-engine/inference/shard-graph';
 import { ShardState } from '../../../localhost-engine/inference/sharded-session';
 import { InferenceWorkerClient } from '../../../localhost-engine/inference/inference-worker-client';
-import { readDecoderSignature, int64 } from '../../../localhost-engine/inference/token-loop';
+import { readDecoderSignature } from '../../../localhost-engine/inference/token-loop';
+import { passFeeds } from '../../helpers/pass-feeds';
 
 /** A shard graph's initializer names and its input and output names. */
 function signature(model: Uint8Array): { initializers: string[]; inputs: string[]; outputs: string[] } {
@@ -78,16 +79,7 @@ describe('shardGraph', () => {
         for (const s of states) s.reset(40);
         let held = 0;
         for (const n of [6, 3, 1, 1, 1]) {
-          const ids = Array.from({ length: n }, (_, i) => 500 + (((held + i) * 97) % 20000));
-          const common: Record<string, ort.Tensor> = {
-            input_ids: int64(ids, [1, n]),
-            attention_mask: int64(new Array<number>(held + n).fill(1), [1, held + n]),
-            position_ids: int64(
-              ids.map((_, i) => held + i),
-              [1, n],
-            ),
-          };
-          if (sig.hasLogitsToKeep) common.num_logits_to_keep = int64([1], []);
+          const common = passFeeds(held, n, sig.hasLogitsToKeep);
           const want = await whole.run({ ...common, ...cache.feeds(held, n) });
           cache.append(want, held, n);
           const known: Record<string, ort.Tensor> = { ...common };
