@@ -306,6 +306,26 @@ Raw numbers: \`bench/results/memory.json\`.
 `;
 }
 
+function logitsSection(r: Record<string, unknown>): string {
+  const rates = r.prefillTokensPerSecond as Record<'everyPosition' | 'lastPosition', number[]>;
+  const medians = r.medians as Record<'everyPosition' | 'lastPosition', number>;
+  return `## Logits for the last position only, on a GenAI-layout graph (\`npm run bench:logits\`)
+
+${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} in the GenAI layout (no \`num_logits_to_keep\`), a
+${r.promptTokens}-token prompt in the engine's prompt passes, both graphs open in one process and run in alternating
+order through the engine's token loop; command \`${r.command}\`. "Every position" is the engine's graph as it was
+before \`inference/last-logits-graph.ts\`: the LM head runs on every position of every prompt pass and its logits
+come back to JavaScript; "last position" slices the LM head's input to the last position first.
+
+| graph | prefill tok/s, each run in order | median |
+|---|---|---|
+| every position | ${rates.everyPosition.join(', ')} | ${medians.everyPosition.toFixed(2)} |
+| last position | ${rates.lastPosition.join(', ')} | ${medians.lastPosition.toFixed(2)} (${(medians.lastPosition / medians.everyPosition).toFixed(3)}×) |
+
+Same first token on both: ${r.sameFirstToken}. Raw numbers: \`bench/results/last-logits.json\`.
+`;
+}
+
 /** Rewrites BENCHMARKS.md from whatever results exist. */
 export function writeBenchmarksMd(): void {
   const engine = read('engine.json') as unknown as EngineReport | null;
@@ -314,12 +334,14 @@ export function writeBenchmarksMd(): void {
   const long = read('long-document.json');
   const kv = read('kv-cache.json');
   const memory = read('memory.json');
+  const logits = read('last-logits.json');
   const sections = [
     engine && engineSection(engine),
     ...extraEngine.map((file) => engineSection(read(file) as unknown as EngineReport, file)),
     long && longSection(long),
     memory && memorySection(memory),
     kv && kv.modes && kvSection(kv),
+    logits && logitsSection(logits),
     pane && paneSection(pane),
   ].filter(Boolean);
   writeFileSync(

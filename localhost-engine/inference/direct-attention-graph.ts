@@ -42,6 +42,7 @@ import {
   valueInfoType,
   varint,
   withGraph,
+  withRepeatedStrings,
   type Field,
 } from './onnx-bytes';
 
@@ -94,15 +95,6 @@ function defaultOpset(model: Uint8Array): number {
     if (domain === '' || domain === 'ai.onnx') version = v;
   }
   return version;
-}
-
-/** A NodeProto's bytes with its outputs replaced by `outputs`. */
-function withOutputs(bytes: Uint8Array, node: Field, outputs: string[]): Buffer {
-  const parts: Uint8Array[] = [];
-  for (const f of fields(bytes, node.payloadStart, node.end))
-    if (f.number !== 2) parts.push(bytes.subarray(f.start, f.end));
-  for (const o of outputs) parts.push(lengthDelimited(2, Buffer.from(o)));
-  return Buffer.concat(parts);
 }
 
 /** A subgraph (GraphProto: node = 1, name = 2, output = 12) of encoded nodes, with float outputs of rank 3 or 4. */
@@ -370,7 +362,11 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     const prompt: Buffer[] = [
       lengthDelimited(
         GRAPH.node,
-        withOutputs(model, a.field, [`${p}/${L}/gqa_out`, `${p}/${L}/present_k`, `${p}/${L}/present_v`]),
+        withRepeatedStrings(model, a.field, 2, [
+          `${p}/${L}/gqa_out`,
+          `${p}/${L}/present_k`,
+          `${p}/${L}/present_v`,
+        ]),
       ),
     ];
     for (const [kind, present] of [

@@ -101,6 +101,20 @@ export function repeatedStrings(bytes: Uint8Array, message: Field, number: numbe
   return out;
 }
 
+/** A message's bytes (payload only) with its repeated string field `number` replaced by `values`, placed last. */
+export function withRepeatedStrings(
+  bytes: Uint8Array,
+  message: Field,
+  number: number,
+  values: string[],
+): Buffer {
+  const parts: Uint8Array[] = [];
+  for (const f of fields(bytes, message.payloadStart, message.end))
+    if (f.number !== number) parts.push(bytes.subarray(f.start, f.end));
+  for (const v of values) parts.push(lengthDelimited(number, Buffer.from(v)));
+  return Buffer.concat(parts);
+}
+
 /** An int64 field's value: negative numbers are ten-byte two's complement varints. */
 export function signedVarint(bytes: Uint8Array, at: number): number {
   let value = 0n;

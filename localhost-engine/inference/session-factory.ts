@@ -7,6 +7,7 @@ import type { Device } from '../api/schemas';
 import { promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { engineKvGraph } from './direct-attention-graph';
+import { lastPositionLogits } from './last-logits-graph';
 import {
   discardOptimizedModel,
   openSource,
@@ -113,17 +114,22 @@ export interface CpuModelOptions {
   shards?: number;
 }
 
-/** The graph to open: the file itself, or its bytes rewritten with the KV delta outputs. */
+/**
+ * The graph to open: the file itself, or its bytes rewritten with the KV delta outputs and, where the graph
+ * computes logits for every position, with logits for the last position only (`last-logits-graph.ts`).
+ */
 async function cpuSource(modelFile: string, kvDelta: boolean): Promise<ModelSource> {
   if (!kvDelta) return { file: modelFile };
-  let rewritten: ReturnType<typeof engineKvGraph>;
+  let bytes: Uint8Array | undefined;
   try {
-    rewritten = engineKvGraph(await fs.readFile(modelFile));
+    const original = await fs.readFile(modelFile);
+    const kv = engineKvGraph(original)?.model;
+    bytes = lastPositionLogits(kv ?? original) ?? kv;
   } catch {
     // A graph this reader cannot walk (cut short, say): onnxruntime opens the file itself and says what is wrong.
     return { file: modelFile };
   }
-  return rewritten ? { file: modelFile, bytes: rewritten.model } : { file: modelFile };
+  return bytes ? { file: modelFile, bytes } : { file: modelFile };
 }
 
 async function openCpu(

@@ -1,0 +1,91 @@
+/**
+ * `npm run bench:logits -- [--size phi3-mini] [--prompt 1024] [--reps 8]`: prefill on the GenAI-layout graph
+ * (no `num_logits_to_keep`) as the engine opened it before `last-logits-graph.ts` (logits for every position)
+ * and as it opens it now (the LM head on the last position only), both sessions in one process, in alternating
+ * order, through the engine's token loop. Writes each side's prefill rates, their medians and whether the first
+ * token agrees to `bench/results/last-logits.json` and its section of BENCHMARKS.md.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { ensureGeneratedModel } from '../models/ensure-generated-model';
+import type { ModelSize } from '../models/model-sizes';
+import { engineKvGraph } from '../localhost-engine/inference/direct-attention-graph';
+import { lastPositionLogits } from '../localhost-engine/inference/last-logits-graph';
+import { sessionOptions } from '../localhost-engine/inference/session-factory';
+import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
+import { benchPrompt } from './bench-prompt';
+import { writeBenchmarksMd } from './benchmarks-md';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'phi3-mini' },
+    prompt: { type: 'string', default: '1024' },
+    reps: { type: 'string', default: '8' },
+  },
+});
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return Number(m.toFixed(2));
+};
+
+async function main(): Promise<void> {
+  const dir = await ensureGeneratedModel({ size: values.size as ModelSize, layout: 'genai' });
+  const file = path.join(dir, 'model.onnx');
+  const kv = engineKvGraph(readFileSync(file));
+  if (!kv) throw new Error(`${file}: the engine's graph rewrite does not apply`);
+  const last = lastPositionLogits(kv.model);
+  if (!last) throw new Error(`${file}: the LM head was not found`);
+  const options = {
+    ...sessionOptions('cpu', kv.layers),
+    extra: { session: { model_external_initializers_file_folder_path: dir } },
+  };
+  const sides = {
+    everyPosition: await ort.InferenceSession.create(kv.model, options),
+    lastPosition: await ort.InferenceSession.create(last, options),
+  };
+  const prompt = benchPrompt(Number(values.prompt));
+  const rates: Record<keyof typeof sides, number[]> = { everyPosition: [], lastPosition: [] };
+  const firstTokens = new Set<number>();
+  for (let rep = 0; rep < Number(values.reps); rep++) {
+    const order: Array<keyof typeof sides> =
+      rep % 2 ? ['lastPosition', 'everyPosition'] : ['everyPosition', 'lastPosition'];
+    for (const side of order) {
+      const session = sides[side];
+      const r = await greedyLoop(
+        session,
+        { ...readDecoderSignature(session), sharedKvCache: true },
+        prompt,
+        { ...DEFAULT_DECODE, maxNewTokens: 1, eosTokenIds: [] },
+        { shouldStop: () => false, onToken: () => undefined },
+      );
+      rates[side].push(Number((prompt.length / (r.prefillMs / 1000)).toFixed(2)));
+      firstTokens.add(r.tokens[0]);
+    }
+  }
+  await Promise.all(Object.values(sides).map((s) => s.release()));
+  const cpu = os.cpus();
+  const result = {
+    date: new Date().toISOString(),
+    machine: `${cpu.length}× ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}`,
+    command: `npm run bench:logits -- --size ${values.size} --prompt ${values.prompt} --reps ${values.reps}`,
+    size: values.size,
+    promptTokens: prompt.length,
+    prefillTokensPerSecond: rates,
+    medians: { everyPosition: median(rates.everyPosition), lastPosition: median(rates.lastPosition) },
+    sameFirstToken: firstTokens.size === 1,
+  };
+  console.log(JSON.stringify(result));
+  mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+  writeFileSync(path.join(__dirname, 'results', 'last-logits.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeBenchmarksMd();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
