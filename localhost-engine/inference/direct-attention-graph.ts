@@ -35,7 +35,6 @@ import {
   initializer,
   LENGTH_DELIMITED,
   lengthDelimited,
-  readVarint,
   repeatedStrings,
   signedVarint,
   stringField,
@@ -43,6 +42,7 @@ import {
   varint,
   withGraph,
   withRepeatedStrings,
+  defaultOpset,
   type Field,
 } from './onnx-bytes';
 
@@ -79,22 +79,6 @@ function readAttention(bytes: Uint8Array, node: Field): AttentionNode {
     ints,
     floats,
   };
-}
-
-/** The model's version of the default ONNX domain (ModelProto.opset_import = 8: domain = 1, version = 2). */
-function defaultOpset(model: Uint8Array): number {
-  let version = 0;
-  for (const f of fields(model)) {
-    if (f.number !== 8 || f.wireType !== LENGTH_DELIMITED) continue;
-    let domain = '';
-    let v = 0;
-    for (const x of fields(model, f.payloadStart, f.end)) {
-      if (x.number === 1) domain = new TextDecoder().decode(model.subarray(x.payloadStart, x.end));
-      if (x.number === 2 && x.wireType === 0) v = readVarint(model, x.payloadStart).value;
-    }
-    if (domain === '' || domain === 'ai.onnx') version = v;
-  }
-  return version;
 }
 
 /** A subgraph (GraphProto: node = 1, name = 2, output = 12) of encoded nodes, with float outputs of rank 3 or 4. */

@@ -158,6 +158,22 @@ export function valueInfoType(
   return { elemType, dims };
 }
 
+/** The model's version of the default ONNX domain (ModelProto.opset_import = 8: domain = 1, version = 2). */
+export function defaultOpset(model: Uint8Array): number {
+  let version = 0;
+  for (const f of fields(model)) {
+    if (f.number !== 8 || f.wireType !== LENGTH_DELIMITED) continue;
+    let domain = '';
+    let v = 0;
+    for (const x of fields(model, f.payloadStart, f.end)) {
+      if (x.number === 1) domain = new TextDecoder().decode(model.subarray(x.payloadStart, x.end));
+      if (x.number === 2 && x.wireType === 0) v = readVarint(model, x.payloadStart).value;
+    }
+    if (domain === '' || domain === 'ai.onnx') version = v;
+  }
+  return version;
+}
+
 /** The ModelProto's graph field. */
 export function findGraph(model: Uint8Array): Field {
   let graph: Field | null = null;

@@ -112,71 +112,106 @@ describe('lastPositionLogits', () => {
     }
   });
 
-  it('leaves graphs that limit their logits already, or whose head sits behind a mixing operator', async () => {
-    const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
-    expect(lastPositionLogits(readFileSync(path.join(dir, 'onnx', 'model_q4.onnx')))).toBeNull();
-
-    // hidden → MatMul(weight) → [Softmax | Add(bias) → Cast] → logits
-    const model = (tail: NodeSpec[]): Uint8Array =>
+  describe('on small graphs: hidden → MatMul(weight) → tail → logits', () => {
+    const floats = (n: number, seed: number): Float32Array =>
+      Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3));
+    const bytesOf = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer);
+    const model = (tail: NodeSpec[], opset = 17): Uint8Array =>
       encodeModel({
         irVersion: 8,
-        opsetImports: [{ domain: '', version: 17 }],
+        opsetImports: [{ domain: '', version: opset }],
         producerName: 'test',
         producerVersion: '1',
         graph: {
           name: 'g',
           initializers: [
-            { name: 'w', dataType: DataType.FLOAT, dims: [2, 3], rawData: new Uint8Array(24) },
-            { name: 'bias', dataType: DataType.FLOAT, dims: [3], rawData: new Uint8Array(12) },
+            { name: 'w', dataType: DataType.FLOAT, dims: [2, 3], rawData: bytesOf(floats(6, 1)) },
+            { name: 'bias', dataType: DataType.FLOAT, dims: [3], rawData: bytesOf(floats(3, 2)) },
           ],
           nodes: [{ name: 'head', opType: 'MatMul', inputs: ['hidden', 'w'], outputs: ['h'] }, ...tail],
-          inputs: [{ name: 'hidden', elemType: DataType.FLOAT, shape: ['batch', 'seq', 2] }],
+          inputs: [
+            { name: 'hidden', elemType: DataType.FLOAT, shape: ['batch', 'seq', 2] },
+            { name: 'other', elemType: DataType.FLOAT, shape: ['batch', 'seq', 3] },
+          ],
           outputs: [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch', 'seq', 3] }],
         },
       });
-    const mixing = model([
-      {
-        name: 'mix',
-        opType: 'Softmax',
-        inputs: ['h'],
-        outputs: ['logits'],
-        attributes: [{ name: 'axis', kind: 'int', value: 1 }],
-      },
-    ]);
-    expect(lastPositionLogits(mixing)).toBeNull();
-    const perPosition = model([
-      { name: 'bias', opType: 'Add', inputs: ['h', 'bias'], outputs: ['b'] },
-      {
-        name: 'cast',
-        opType: 'Cast',
-        inputs: ['b'],
-        outputs: ['logits'],
-        attributes: [{ name: 'to', kind: 'int', value: 1 }],
-      },
-    ]);
-    const session = await ort.InferenceSession.create(lastPositionLogits(perPosition)!);
-    try {
-      const out = await session.run({
-        hidden: new ort.Tensor('float32', new Float32Array(2 * 4 * 2), [2, 4, 2]),
-      });
-      expect(out.logits.dims).toEqual([2, 1, 3]);
-    } finally {
-      await session.release();
-    }
+    const node = (opType: string, inputs: string[], output: string, attributes?: NodeSpec['attributes']) => ({
+      name: `${opType}_${output}`,
+      opType,
+      inputs,
+      outputs: [output],
+      attributes,
+    });
+
+    it.each<[string, NodeSpec[]]>([
+      [
+        'a bias, then a Cast',
+        [
+          node('Add', ['h', 'bias'], 'b'),
+          node('Cast', ['b'], 'logits', [{ name: 'to', kind: 'int', value: 1 }]),
+        ],
+      ],
+      [
+        'a weight as the first input, then Tanh',
+        [node('Mul', ['bias', 'h'], 'm'), node('Tanh', ['m'], 'logits')],
+      ],
+    ])('slices before the head through %s, with the original last row', async (_name, tail) => {
+      const original = model(tail);
+      const rewritten = lastPositionLogits(original);
+      expect(rewritten).not.toBeNull();
+      const feeds = {
+        hidden: new ort.Tensor('float32', floats(2 * 4 * 2, 3), [2, 4, 2]),
+        other: new ort.Tensor('float32', new Float32Array(2 * 4 * 3), [2, 4, 3]),
+      };
+      const [a, b] = await Promise.all([
+        ort.InferenceSession.create(original),
+        ort.InferenceSession.create(rewritten!),
+      ]);
+      try {
+        const [all, last] = [(await a.run(feeds)).logits, (await b.run(feeds)).logits];
+        expect(last.dims).toEqual([2, 1, 3]);
+        const rows = all.data as Float32Array;
+        // Batch entry i's last position: row 3 of 4.
+        const expected = [...rows.subarray(9, 12), ...rows.subarray(21, 24)];
+        expect(Array.from(last.data as Float32Array)).toEqual(expected);
+        expect(Math.max(...expected.map(Math.abs))).toBeGreaterThan(0);
+      } finally {
+        await Promise.all([a.release(), b.release()]);
+      }
+    });
+
+    it.each<[string, Uint8Array]>([
+      [
+        'an operator that mixes positions',
+        model([node('Softmax', ['h'], 'logits', [{ name: 'axis', kind: 'int', value: 1 }])]),
+      ],
+      ['an Add of two activations', model([node('Add', ['h', 'other'], 'logits')])],
+      ['opset 9, whose Slice takes no bounds as inputs', model([node('Add', ['h', 'bias'], 'logits')], 9)],
+    ])('leaves the graph alone behind %s', (_name, graph) => {
+      expect(lastPositionLogits(graph)).toBeNull();
+    });
+
+    it('leaves graphs that limit their logits already', async () => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+      expect(lastPositionLogits(readFileSync(path.join(dir, 'onnx', 'model_q4.onnx')))).toBeNull();
+    });
   });
 
-  it("is what the engine's CPU session opens for a GenAI-layout graph", async () => {
-    const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });
-    const created = await createSession(path.join(dir, 'model.onnx'), ['cpu'], 2, undefined, {
-      cacheRoot: null,
-      kvDelta: true,
-    });
+  it("is what the engine's CPU session opens for a GenAI-layout graph, with the original's last row", async () => {
+    const file = path.join(await ensureGeneratedModel({ size: 'tiny', layout: 'genai' }), 'model.onnx');
+    const created = await createSession(file, ['cpu'], 2, undefined, { cacheRoot: null, kvDelta: true });
+    const original = await ort.InferenceSession.create(file);
     try {
       const sig = readDecoderSignature(created.session);
-      const out = await created.session.run({ ...pastOf(sig), ...passFeeds(0, 4, false) });
-      expect(out.logits.dims).toEqual([1, 1, 32064]);
+      const feeds = { ...pastOf(sig), ...passFeeds(0, 4, false) };
+      const [engine, all] = [(await created.session.run(feeds)).logits, (await original.run(feeds)).logits];
+      expect(engine.dims).toEqual([1, 1, 32064]);
+      expect(Array.from(engine.data as Float32Array)).toEqual(
+        Array.from((all.data as Float32Array).subarray(3 * 32064)),
+      );
     } finally {
-      await created.session.release();
+      await Promise.all([created.session.release(), original.release()]);
     }
   });
 });
