@@ -12,7 +12,6 @@
  * Reports each mode's decode rate and whether their greedy tokens agree.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -24,6 +23,7 @@ import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
 import { benchPrompt } from './bench-prompt';
 import { writeBenchmarksMd } from './benchmarks-md';
+import { machineLine } from './summary';
 
 const { values } = parseArgs({
   options: {
@@ -77,11 +77,10 @@ async function main(): Promise<void> {
     };
     console.error(mode, results[mode].decodeTokensPerSecond);
   }
-  const cpu = os.cpus();
   const same = (a: number[], b: number[]) => JSON.stringify(a) === JSON.stringify(b);
   const result = {
     date: new Date().toISOString(),
-    machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}`,
+    machine: machineLine(),
     size: values.size,
     promptLength,
     steps,

@@ -6,7 +6,6 @@
  * token agrees to `bench/results/last-logits.json` and its section of BENCHMARKS.md.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -18,6 +17,7 @@ import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
 import { benchPrompt } from './bench-prompt';
 import { writeBenchmarksMd } from './benchmarks-md';
+import { machineLine, median } from './summary';
 
 const { values } = parseArgs({
   options: {
@@ -26,12 +26,6 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '8' },
   },
 });
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return Number(m.toFixed(2));
-};
 
 async function main(): Promise<void> {
   const dir = await ensureGeneratedModel({ size: values.size as ModelSize, layout: 'genai' });
@@ -68,15 +62,17 @@ async function main(): Promise<void> {
     }
   }
   await Promise.all(Object.values(sides).map((s) => s.release()));
-  const cpu = os.cpus();
   const result = {
     date: new Date().toISOString(),
-    machine: `${cpu.length}× ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}`,
+    machine: machineLine(),
     command: `npm run bench:logits -- --size ${values.size} --prompt ${values.prompt} --reps ${values.reps}`,
     size: values.size,
     promptTokens: prompt.length,
     prefillTokensPerSecond: rates,
-    medians: { everyPosition: median(rates.everyPosition), lastPosition: median(rates.lastPosition) },
+    medians: {
+      everyPosition: Number(median(rates.everyPosition).toFixed(2)),
+      lastPosition: Number(median(rates.lastPosition).toFixed(2)),
+    },
     sameFirstToken: firstTokens.size === 1,
   };
   console.log(JSON.stringify(result));

@@ -19,6 +19,7 @@ import { licenceDocument } from '../test/helpers/long-document';
 import { startTestEngine, summarizeStream } from '../test/helpers/test-engine';
 import { BENCH_OPTIMIZED_DIR } from './bench-home';
 import { writeBenchmarksMd } from './benchmarks-md';
+import { machineLine } from './summary';
 
 const { values } = parseArgs({
   options: {
@@ -32,11 +33,10 @@ const wordCounts = (values.words ?? ['1000', '5000', '20000']).map(Number);
 
 /** Writes the rows so far (a long run that is stopped keeps what it measured) and rewrites BENCHMARKS.md. */
 function save(rows: Array<Record<string, number | string>>): void {
-  const cpu = os.cpus();
   mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   writeFileSync(
     path.join(__dirname, 'results', 'long-document.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}`, size, length: values.length, rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: machineLine(), size, length: values.length, rows }, null, 2)}\n`,
   );
   writeBenchmarksMd();
 }

@@ -12,7 +12,6 @@
  * Writes bench/results/memory.json and rewrites BENCHMARKS.md.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
@@ -20,6 +19,7 @@ import type { ModelSize } from '../models/model-sizes';
 import { writeBenchmarksMd } from './benchmarks-md';
 import type { MemoryRun } from './memory-runner';
 import { runChild } from './run-child';
+import { machineLine } from './summary';
 
 const { values } = parseArgs({
   options: {
@@ -48,10 +48,9 @@ async function main(): Promise<void> {
     console.error(graph, chunk, JSON.stringify(run));
     return { graph, chunk, ...run };
   });
-  const cpu = os.cpus();
   const result = {
     date: new Date().toISOString(),
-    machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}`,
+    machine: machineLine(),
     command: `npm run bench:memory -- --size ${size} --prompt ${values.prompt} --new-tokens ${values['new-tokens']} --chunks ${values.chunks}`,
     size,
     diskMB: Math.round(diskBytes / 2 ** 20),

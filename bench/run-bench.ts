@@ -18,7 +18,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -30,6 +29,7 @@ import type { RunnerResult } from './runner-result';
 import { RUNNING_AS_JS, runChild as runScript } from './run-child';
 import { measureCeilings, modelCosts } from './ceilings';
 import { DEFAULT_DECODE } from '../localhost-engine/inference/token-loop';
+import { machineLine, median } from './summary';
 
 const runChild = (script: string, args: string[]): RunnerResult => runScript<RunnerResult>(script, args);
 
@@ -93,10 +93,6 @@ function evict(dir: string): void {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 
 async function main(): Promise<void> {
@@ -222,11 +218,10 @@ async function main(): Promise<void> {
   });
   const warmTransformers = median(transformers.map((x) => x.loadMs));
   const enginePeak = Math.max(...engine.map((x) => x.peakRssMB));
-  const cpu = os.cpus();
   const resultFile = onCpu && size === 'phi3-mini' ? 'engine.json' : `engine-${size}-${values.device}.json`;
   const report = {
     date: new Date().toISOString(),
-    machine: `${cpu.length}× ${cpu[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}, onnxruntime-node ${ort.env.versions.node}`,
+    machine: `${machineLine()}, Node ${process.version}, onnxruntime-node ${ort.env.versions.node}`,
     // With the Vulkan driver a GPU run was pointed at (SwiftShader here, NVIDIA's on the GPU machine), if any.
     command: [
       ...['VK_DRIVER_FILES', 'LD_LIBRARY_PATH']

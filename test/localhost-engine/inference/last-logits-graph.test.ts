@@ -17,22 +17,18 @@ import { createSession } from '../../../localhost-engine/inference/session-facto
 import { readDecoderSignature, type DecoderSignature } from '../../../localhost-engine/inference/token-loop';
 import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
 import { passFeeds } from '../../helpers/pass-feeds';
+import { emptyPast } from '../../helpers/empty-past';
 
 type Values = ArrayLike<number>;
 
-function pastOf(
+/** Each layer's present of `out` as the next pass's past. */
+function presentsAsPast(
   sig: DecoderSignature,
-  out?: ort.InferenceSession.OnnxValueMapType,
+  out: ort.InferenceSession.OnnxValueMapType,
 ): Record<string, ort.Tensor> {
   const past: Record<string, ort.Tensor> = {};
   for (let l = 0; l < sig.layers; l++) {
-    for (const kind of ['key', 'value']) {
-      past[`past_key_values.${l}.${kind}`] =
-        out?.[`present.${l}.${kind}`] ??
-        (sig.kvType === 'float16'
-          ? new ort.Tensor('float16', new Uint16Array(0), [1, sig.kvHeads, 0, sig.headSize])
-          : new ort.Tensor('float32', new Float32Array(0), [1, sig.kvHeads, 0, sig.headSize]));
-    }
+    for (const kind of ['key', 'value']) past[`past_key_values.${l}.${kind}`] = out[`present.${l}.${kind}`];
   }
   return past;
 }
@@ -67,7 +63,7 @@ describe('lastPositionLogits', () => {
         const sig = readDecoderSignature(original);
         expect(last.outputNames).toEqual(original.outputNames);
         // A prompt pass, then one more after it (the past from the original graph).
-        let past = pastOf(sig);
+        let past = emptyPast(sig);
         let held = 0;
         for (const n of passes) {
           const feeds = { ...past, ...passFeeds(held, n, false) };
@@ -82,7 +78,7 @@ describe('lastPositionLogits', () => {
           for (let l = 0; l < sig.layers; l++) {
             expect(b[`present.${l}.key`].data).toEqual(a[`present.${l}.key`].data);
           }
-          past = pastOf(sig, a);
+          past = presentsAsPast(sig, a);
           held += n;
         }
       } finally {
@@ -204,7 +200,7 @@ describe('lastPositionLogits', () => {
     const original = await ort.InferenceSession.create(file);
     try {
       const sig = readDecoderSignature(created.session);
-      const feeds = { ...pastOf(sig), ...passFeeds(0, 4, false) };
+      const feeds = { ...emptyPast(sig), ...passFeeds(0, 4, false) };
       const [engine, all] = [(await created.session.run(feeds)).logits, (await original.run(feeds)).logits];
       expect(engine.dims).toEqual([1, 1, 32064]);
       expect(Array.from(engine.data as Float32Array)).toEqual(
