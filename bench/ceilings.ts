@@ -13,6 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { writeOnnxModel } from '../models/onnx-model-writer';
 import { DataType } from '../models/onnx-proto';
 import { quantizedWeight } from '../models/phi3-weights';
+import { MODEL_SIZES } from '../models/model-sizes';
 
 export interface Ceilings {
   /** Threads that copied at once (one per logical CPU). */
@@ -80,7 +81,10 @@ async function bandwidth(
 async function int4Matmul(m: number, k: number, n: number, repeats: number, intraOpThreads?: number) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ls-ceiling-'));
   try {
-    const w = quantizedWeight('w', { seed: 1, n, k, blockSize: 32, outputStd: 1 });
+    // Quantized as the phi3-mini model is (block 32, symmetric).
+    const { blockSize, zeroPoints } = MODEL_SIZES['phi3-mini'];
+    const w = quantizedWeight('w', { seed: 1, n, k, blockSize, outputStd: 1, zeroPoints });
+    const weights = w.zeroPoints ? [w.b, w.scales, w.zeroPoints] : [w.b, w.scales];
     writeOnnxModel(
       {
         name: 'int4-matmul',
@@ -89,18 +93,18 @@ async function int4Matmul(m: number, k: number, n: number, repeats: number, intr
             name: 'matmul',
             opType: 'MatMulNBits',
             domain: 'com.microsoft',
-            inputs: ['A', w.b.name, w.scales.name, w.zeroPoints.name],
+            inputs: ['A', ...weights.map((t) => t.name)],
             outputs: ['Y'],
             attributes: [
               { name: 'K', kind: 'int', value: k },
               { name: 'N', kind: 'int', value: n },
               { name: 'bits', kind: 'int', value: 4 },
-              { name: 'block_size', kind: 'int', value: 32 },
+              { name: 'block_size', kind: 'int', value: blockSize },
               { name: 'accuracy_level', kind: 'int', value: 4 },
             ],
           },
         ],
-        initializers: [w.b, w.scales, w.zeroPoints],
+        initializers: weights,
         inputs: [{ name: 'A', elemType: DataType.FLOAT, shape: ['M', k] }],
         outputs: [{ name: 'Y', elemType: DataType.FLOAT, shape: ['M', n] }],
       },

@@ -10,7 +10,7 @@ import { MODEL_SIZES, ModelSize } from './model-sizes';
 import { ModelLayout, writeModelFolder } from './write-model-folder';
 
 /** Bump whenever the graph, the weights or the folder files change, so cached folders are regenerated. */
-export const GENERATOR_VERSION = '2';
+export const GENERATOR_VERSION = '3';
 
 /** Written last into each finished folder; its content must match for the folder to be reused. */
 export const STAMP_FILE = '.generator-stamp.json';

@@ -17,6 +17,11 @@ export interface Phi3Config {
   rmsNormEps: number;
   /** MatMulNBits block size along K (Microsoft's CPU export uses 32). */
   blockSize: number;
+  /**
+   * Whether the int4 weights carry a zero point per block (asymmetric, as AWQ exports do). Microsoft's CPU export
+   * (its 2024 model builder quantized with is_symmetric=True) and transformers.js' q4 files have none.
+   */
+  zeroPoints: boolean;
   /** Seed of the weight PRNG; the same seed gives byte-identical files. */
   seed: number;
 }
@@ -37,6 +42,7 @@ export const MODEL_SIZES: Readonly<Record<ModelSize, Readonly<Phi3Config>>> = {
     maxPositionEmbeddings: 4096,
     rmsNormEps: 1e-5,
     blockSize: 32,
+    zeroPoints: false,
     seed: 20261126,
   },
   'phi3-mini': {
@@ -51,6 +57,7 @@ export const MODEL_SIZES: Readonly<Record<ModelSize, Readonly<Phi3Config>>> = {
     maxPositionEmbeddings: 4096,
     rmsNormEps: 1e-5,
     blockSize: 32,
+    zeroPoints: false,
     seed: 20261126,
   },
 };

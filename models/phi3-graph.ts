@@ -66,14 +66,19 @@ export function buildPhi3Graph(c: Phi3Config, options: Phi3GraphOptions): GraphS
     nodes.push(n);
     return [...n.outputs];
   };
+  // A MatMulNBits' inputs, its weight's initializers added to the graph.
+  const matMulNBitsInputs = (input: string, w: QuantizedWeight): string[] => {
+    const tensors = w.zeroPoints ? [w.b, w.scales, w.zeroPoints] : [w.b, w.scales];
+    initializers.push(...tensors);
+    return [input, ...tensors.map((t) => t.name)];
+  };
   const matMulNBits = (prefix: string, input: string, w: QuantizedWeight): string => {
-    initializers.push(w.b, w.scales, w.zeroPoints);
     const out = `${prefix}/MatMulNBits/output_0`;
     node({
       name: `${prefix}/MatMulNBits`,
       opType: 'MatMulNBits',
       domain: MS,
-      inputs: [input, w.b.name, w.scales.name, w.zeroPoints.name],
+      inputs: matMulNBitsInputs(input, w),
       outputs: [out],
       attributes: [
         { name: 'K', kind: 'int', value: w.k },
@@ -91,7 +96,16 @@ export function buildPhi3Graph(c: Phi3Config, options: Phi3GraphOptions): GraphS
     k: number,
     outputStd: number,
     zeroRow?: (row: number) => boolean,
-  ) => quantizedWeight(name, { seed: c.seed, n, k, blockSize: c.blockSize, outputStd, zeroRow });
+  ) =>
+    quantizedWeight(name, {
+      seed: c.seed,
+      n,
+      k,
+      blockSize: c.blockSize,
+      outputStd,
+      zeroRow,
+      zeroPoints: c.zeroPoints,
+    });
   const eps = { name: 'epsilon', kind: 'float', value: c.rmsNormEps } as const;
 
   // Graph constants.
@@ -332,12 +346,11 @@ export function buildPhi3Graph(c: Phi3Config, options: Phi3GraphOptions): GraphS
 
   // Untied LM head. Logits of std 3 make softmax neither flat nor one-hot when sampling.
   const lmHead = weight('lm_head', c.vocabSize, c.hiddenSize, 3, isSuppressedToken);
-  initializers.push(lmHead.b, lmHead.scales, lmHead.zeroPoints);
   node({
     name: '/lm_head/MatMulNBits',
     opType: 'MatMulNBits',
     domain: MS,
-    inputs: [lmHeadInput, lmHead.b.name, lmHead.scales.name, lmHead.zeroPoints.name],
+    inputs: matMulNBitsInputs(lmHeadInput, lmHead),
     outputs: [IO_NAMES.logits],
     attributes: [
       { name: 'K', kind: 'int', value: lmHead.k },

@@ -11,13 +11,19 @@ import { SeededRandom } from './seeded-random';
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
 // Standard deviation of (q - zp) for q uniform on 0..15 and zp 7 or 8 with equal chance: sqrt(255/12 + 1/4).
-const INT4_STD = Math.sqrt(255 / 12 + 0.25);
+const INT4_STD_ASYMMETRIC = Math.sqrt(255 / 12 + 0.25);
+// Symmetric weights have no zero points (MatMulNBits then subtracts 8). A nibble of 0 is stored as 8, so q - 8
+// takes -7..7 with 0 twice as likely, mean 0: sqrt(2 * (1² + ... + 7²) / 16).
+const INT4_STD_SYMMETRIC = Math.sqrt(17.5);
 
-/** The three initializers of one MatMulNBits weight. */
+/**
+ * The initializers of one MatMulNBits weight: B, scales and, for asymmetric quantization, zero points. Microsoft's
+ * CPU export (cpu-int4-rtn-block-32) and transformers.js' q4 files are symmetric; AWQ exports carry zero points.
+ */
 export interface QuantizedWeight {
   b: TensorSource;
   scales: TensorSource;
-  zeroPoints: TensorSource;
+  zeroPoints?: TensorSource;
   n: number;
   k: number;
   blockSize: number;
@@ -34,7 +40,12 @@ export interface QuantizedWeightOptions {
   outputStd: number;
   /** Output rows whose weights are all exactly zero (their outputs are 0 whatever the input). */
   zeroRow?: (row: number) => boolean;
+  /** Quantize asymmetrically, with a zero point per block; otherwise symmetrically, with none. */
+  zeroPoints: boolean;
 }
+
+// Maps a byte of two random nibbles to one where a nibble of 0 becomes 8 (symmetric weights, see above).
+const SYMMETRIC_BYTE = Uint8Array.from({ length: 256 }, (_, b) => (b & 0x0f || 0x08) | (b & 0xf0 || 0x80));
 
 function* constantFloats(count: number, value: number): Iterable<Uint8Array> {
   const perChunk = CHUNK_BYTES / 4;
@@ -46,8 +57,9 @@ function* constantFloats(count: number, value: number): Iterable<Uint8Array> {
 
 /**
  * A 4-bit block-quantized weight in MatMulNBits layout: B is uint8 [N, K/blockSize, blockSize/2] with the
- * element of even k in the low nibble; scales are float [N * K/blockSize]; zero points are uint8, two blocks
- * per byte (low nibble first), [N * ceil((K/blockSize) / 2)]. Dequantized w = (q - zp) * scale.
+ * element of even k in the low nibble; scales are float [N * K/blockSize]; zero points, when asked for, are
+ * uint8, two blocks per byte (low nibble first), [N * ceil((K/blockSize) / 2)]. Dequantized w = (q - zp) * scale,
+ * with zp = 8 when there are no zero points.
  */
 export function quantizedWeight(name: string, o: QuantizedWeightOptions): QuantizedWeight {
   const { n, k, blockSize } = o;
@@ -55,8 +67,9 @@ export function quantizedWeight(name: string, o: QuantizedWeightOptions): Quanti
   const rowBytes = k / 2;
   const zpRowBytes = Math.ceil(blocksPerRow / 2);
   const isZero = o.zeroRow ?? (() => false);
-  // Inputs have unit RMS, so an output's std is INT4_STD * scale * sqrt(K).
-  const scale = o.outputStd / (INT4_STD * Math.sqrt(k));
+  // Inputs have unit RMS, so an output's std is the std of (q - zp) * scale * sqrt(K).
+  const int4Std = o.zeroPoints ? INT4_STD_ASYMMETRIC : INT4_STD_SYMMETRIC;
+  const scale = o.outputStd / (int4Std * Math.sqrt(k));
 
   const b: TensorSource = {
     name: `${name}.MatMulNBits.qweight`,
@@ -71,6 +84,7 @@ export function quantizedWeight(name: string, o: QuantizedWeightOptions): Quanti
         const words = new Uint32Array((rows * rowBytes) / 4);
         random.fillUint32(words);
         const bytes = new Uint8Array(words.buffer);
+        if (!o.zeroPoints) for (let i = 0; i < bytes.length; i++) bytes[i] = SYMMETRIC_BYTE[bytes[i]];
         for (let r = 0; r < rows; r++) {
           if (isZero(row + r)) bytes.fill(0x88, r * rowBytes, (r + 1) * rowBytes);
         }
@@ -85,6 +99,8 @@ export function quantizedWeight(name: string, o: QuantizedWeightOptions): Quanti
     dims: [n * blocksPerRow],
     chunks: () => constantFloats(n * blocksPerRow, scale),
   };
+
+  if (!o.zeroPoints) return { b, scales, n, k, blockSize };
 
   const zeroPoints: TensorSource = {
     name: `${name}.MatMulNBits.qzeros`,

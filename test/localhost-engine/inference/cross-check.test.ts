@@ -1,11 +1,17 @@
 /**
  * An independent cross-check of the engine's greedy loop: for the same prompt ids and token budget, the tokens the
  * engine's worker generates equal those of transformers.js' own `generate` (no sampling, the same repetition
- * control) — on the generated `tiny` model (transformers.js layout, q4, `num_logits_to_keep`) and on the GenAI tiny
+ * control) — on the generated `tiny` model (transformers.js layout, q4, `num_logits_to_keep`; symmetric int4 and,
+ * as AWQ exports have, with zero points) and on the GenAI tiny
  * decoder from the fixtures (fp16 logits and KV cache, no `num_logits_to_keep`, built by someone else).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { AutoModelForCausalLM, env, Tensor, type PreTrainedModel } from '@huggingface/transformers';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
+import { MODEL_SIZES } from '../../../models/model-sizes';
+import { writeModelFolder } from '../../../models/write-model-folder';
 import {
   InferenceWorkerClient,
   type GenerationResult,
@@ -107,14 +113,24 @@ function useLocalFilesOnly(): void {
 }
 
 describe('engine greedy tokens equal transformers.js generate', () => {
-  describe('generated tiny model (transformers.js layout, q4, num_logits_to_keep)', () => {
+  describe.each([
+    ['symmetric int4, as Microsoft and transformers.js quantize', false],
+    ['int4 with zero points, as AWQ exports quantize', true],
+  ])('generated tiny model (transformers.js layout, q4, num_logits_to_keep), %s', (_name, zeroPoints) => {
     let dir: string;
+    let work: string | undefined;
     let client: InferenceWorkerClient;
     let model: PreTrainedModel;
     let promptIds: number[];
 
     beforeAll(async () => {
-      dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+      if (zeroPoints) {
+        work = mkdtempSync(path.join(os.tmpdir(), 'ls-cross-check-'));
+        dir = work;
+        writeModelFolder(dir, { ...MODEL_SIZES.tiny, zeroPoints }, 'transformers', 'test');
+      } else {
+        dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+      }
       useLocalFilesOnly();
       client = new InferenceWorkerClient({ modelDir: dir, device: 'cpu' });
       const [tokenizer, loadedModel] = await Promise.all([
@@ -131,6 +147,7 @@ describe('engine greedy tokens equal transformers.js generate', () => {
     afterAll(async () => {
       await client?.close();
       await model?.dispose();
+      if (work) rmSync(work, { recursive: true, force: true });
     });
 
     it('with the engine default repetition control (penalty 1.1, no-repeat 4-grams)', async () => {

@@ -12,12 +12,12 @@ import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import { DataType, encodeModel, type NodeSpec } from '../../../models/onnx-proto';
 import { lastPositionLogits } from '../../../localhost-engine/inference/last-logits-graph';
 import { engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
-import { fields, findGraph, GRAPH, stringField } from '../../../localhost-engine/inference/onnx-bytes';
 import { createSession } from '../../../localhost-engine/inference/session-factory';
 import { readDecoderSignature, type DecoderSignature } from '../../../localhost-engine/inference/token-loop';
 import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
 import { passFeeds } from '../../helpers/pass-feeds';
 import { emptyPast } from '../../helpers/empty-past';
+import { graphNodes } from '../../helpers/graph-nodes';
 
 type Values = ArrayLike<number>;
 
@@ -90,11 +90,7 @@ describe('lastPositionLogits', () => {
   it('puts the slice just before the LM head and declares logits [batch, 1, vocab]', async () => {
     const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });
     const rewritten = lastPositionLogits(engineKvGraph(readFileSync(path.join(dir, 'model.onnx')))!.model)!;
-    const graph = findGraph(rewritten);
-    const ops: string[] = [];
-    for (const f of fields(rewritten, graph.payloadStart, graph.end)) {
-      if (f.number === GRAPH.node) ops.push(stringField(rewritten, f, 3));
-    }
+    const ops = graphNodes(rewritten).map((n) => n.name);
     const head = ops.findIndex((name) => name === '/lm_head/MatMulNBits');
     expect(ops[head - 1]).toBe('/localscribe/last_logits/slice');
     const session = await ort.InferenceSession.create(rewritten, {
