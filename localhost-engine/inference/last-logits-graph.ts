@@ -6,8 +6,8 @@
  * Why: the token loop reads only the last position's logits. For the rest, each prompt pass of 256 tokens on
  * Phi-3-mini runs the LM head 255 times for nothing (3,072 × 32,064 multiply-adds per token, about 3 % of a
  * prompt token's work) and hands 33 MB of logits to JavaScript. On the generated Phi-3-mini in the GenAI layout,
- * prefill of a 1,024-token prompt went from 30.79 to 31.70 tok/s (medians of 8 runs alternated in one process,
- * `npm run bench:logits`, BENCHMARKS.md); three runs of that command measured 3.0 to 4.1 % faster.
+ * prefill of a 1,024-token prompt went from 31.99 to 33.29 tok/s (medians of 8 runs alternated in one process,
+ * `npm run bench:logits`, BENCHMARKS.md); four runs of that command measured 3.0 to 4.1 % faster.
  *
  * Only the path from `logits` back to the LM head is touched, and only when every node on it works position by
  * position: Cast and Tanh, or Add/Sub/Mul/Div with a weight (a softcap, a bias), down to a MatMul with a weight
