@@ -1,6 +1,6 @@
 /**
  * Where benchmarks keep the engine's optimized model copies: in the repository's git-ignored cache, shared by
- * every benchmark (the copy of the phi3-mini-sized model is built once, 5 GB), never in the user's data folder.
+ * every benchmark (the copy of the phi3-mini-sized model is built once, 5.5 GB), never in the user's data folder.
  */
 import path from 'node:path';
 

@@ -57,7 +57,7 @@ function shardedSection(r: EngineReport): string {
   const s = r.sharded;
   if (!s) return '';
   if (s.shards < 2)
-    return `Sharding: the model opened as one session (${s.reason ?? '`--shards auto` keeps models under 256 MB, and any model on one core, in one session'}).`;
+    return `Sharding: the model opened as one session (${s.reason ?? '`--shards auto` keeps models under 256 MiB, and any model on one core, in one session'}).`;
   const rows = s.runs.map((x, i) => {
     const e = r.perPrompt[i].engine;
     return `| ${x.promptTokens}-token prompt | ${x.prefill} (${round2(x.prefill / e.prefill)}×) | ${x.decode} (${round2(x.decode / e.decode)}×) |`;
@@ -69,7 +69,7 @@ one generation after the repetitions, ratios to the engine's medians above, whic
 |---|---|---|
 ${rows.join('\n')}
 
-Peak memory in shards: ${s.peakRssMB} MB (one session: ${r.memory.enginePeakRssMB} MB): each shard's session keeps its own
+Peak memory in shards: ${s.peakRssMB} MiB (one session: ${r.memory.enginePeakRssMB} MiB): each shard's session keeps its own
 working memory. Sharding is off by default: it holds more memory, one generation is not enough to tell its decode
 speed from this shared machine's noise, and a start happens once while decoding happens on every summary.`;
 }
@@ -80,11 +80,11 @@ const round2 = (x: number): number => Number(x.toFixed(2));
 function ceilingsParagraph(r: EngineReport): string {
   const c = r.ceilings;
   if (!c) return '';
-  const mb = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MB`;
+  const mb = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
   return `Ceilings, measured in the same run (\`bench/ceilings.ts\`): ${c.threads} threads copying memory move ${c.copyGBps} GB/s
 (read + write) and read ${c.readGBps} GB/s (comparing two equal buffers); onnxruntime's int4 \`MatMulNBits\` kernel (block 32, accuracy level 4)
 computes ${c.int4Gflops} GFLOP/s on a 2,048-row product. Decoding must read ${mb(r.costs.weightBytesPerToken)}
-of weights per token plus ${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KB of fp32 cache per token of context (mean
+of weights per token plus ${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KiB of fp32 cache per token of context (mean
 context of the run), which bounds decode at read bandwidth ÷ those bytes; prefill costs
 ${Number((r.costs.flopsPerPromptToken / 1e9).toPrecision(2))} GFLOP per token in matrix products, bounded by the kernel's rate.
 
@@ -167,9 +167,9 @@ export function engineSection(r: EngineReport, file = 'engine.json'): string {
     ? `${r.gpu ?? 'a GPU'} through onnxruntime-node's ${r.device} provider, on a host with ${r.machine}`
     : r.machine;
   const memory = gpu
-    ? `Peak memory (RSS of the whole process, main thread and worker; the GPU's own memory is not in it): engine ${r.memory.enginePeakRssMB} MB, transformers.js ${r.memory.transformersPeakRssMB} MB.`
-    : `Peak memory (RSS of the whole process, main thread and worker): engine ${r.memory.enginePeakRssMB} MB
-(${r.memory.engineOverDisk}× the model's ${r.modelDiskMB} MB on disk), transformers.js ${r.memory.transformersPeakRssMB} MB.`;
+    ? `Peak memory (RSS of the whole process, main thread and worker; the GPU's own memory is not in it): engine ${r.memory.enginePeakRssMB} MiB, transformers.js ${r.memory.transformersPeakRssMB} MiB.`
+    : `Peak memory (RSS of the whole process, main thread and worker): engine ${r.memory.enginePeakRssMB} MiB
+(${r.memory.engineOverDisk}× the model's ${r.modelDiskMB} MiB on disk), transformers.js ${r.memory.transformersPeakRssMB} MiB.`;
   const what = gpu
     ? `On the GPU the engine runs the model's graph as it is: each step's \`present.*\` stays on the GPU
 (\`preferredOutputLocation: 'gpu-buffer'\`, \`inference/session-factory.ts\`) and is fed back as the next past, and
@@ -182,11 +182,11 @@ once, in place (\`inference/direct-attention-graph.ts\`; GroupQueryAttention zer
 past into it and reads it again, every layer of every step), plus onnxruntime's own overheads (thread-pool
 hand-offs on ${r.ceilings?.threads ?? 'its'} cores, activation quantization for the int4 kernel). Memory holds the packed weights
 (memory-mapped from the optimized copy; onnxruntime's packed layout adds a per-block sum to the int4 data), the
-engine's cache (${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KB per token of context), one layer's present at a time during a prompt pass,
+engine's cache (${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KiB per token of context), one layer's present at a time during a prompt pass,
 and one prefill pass's working set; \`npm run bench:memory\` (below) breaks a generation's peak down.`;
   return `${title}
 
-${r.date.slice(0, 10)}, ${where}; model \`${r.size}\` (generated, random weights, ${r.modelDiskMB} MB on disk), device ${r.device};
+${r.date.slice(0, 10)}, ${where}; model \`${r.size}\` (generated, random weights, ${r.modelDiskMB} MiB on disk), device ${r.device};
 command \`${r.command}\`; ${r.reps} ${r.reps === 1 ? 'repetition' : 'repetitions, alternating which side runs first'}, each side in a fresh process
 (medians shown). Both sides get the same prompt tokens and decode greedily with the same repetition penalty (1.1)
 and 4-gram ban, ${r.newTokens} new tokens, stop tokens ignored; the engine is its inference worker as the server
@@ -282,7 +282,7 @@ function memorySection(r: Record<string, unknown>): string {
   const disk = Number(r.diskMB);
   return `## Where the CPU engine's memory goes (\`npm run bench:memory\`)
 
-${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} (${disk} MB on disk), a ${r.promptTokens}-token prompt and
+${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} (${disk} MiB on disk), a ${r.promptTokens}-token prompt and
 ${r.newTokens} new tokens, each row in a fresh process through the engine's token loop, on the graph opened
 directly (not the optimized copy); command \`${r.command}\`. "Loaded" is the RSS once the session is open (the
 weights as onnxruntime keeps them, and Node); "cache" is the engine's KV buffers for the prompt and every new
@@ -293,7 +293,7 @@ positions are sliced out. "engine" is the engine's graph: its decoding attention
 makes no present (\`direct-attention-graph.ts\`); its prompt passes run as "slices" does. Decode rates here
 come from ${Number(r.newTokens) - 1} steps in each process and vary from run to run; \`npm run bench\` measures decode.
 
-| graph | prefill pass | loaded MB | cache MB | peak MB | rest MB | peak ÷ disk | prefill tok/s | decode tok/s |
+| graph | prefill pass | loaded MiB | cache MiB | peak MiB | rest MiB | peak ÷ disk | prefill tok/s | decode tok/s |
 |---|---|---|---|---|---|---|---|---|
 ${rows
   .map(

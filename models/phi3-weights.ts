@@ -112,7 +112,8 @@ export function quantizedWeight(name: string, o: QuantizedWeightOptions): Quanti
       for (let row = 0; row < n; row += rowsPerChunk) {
         const rows = Math.min(rowsPerChunk, n - row);
         const bytes = new Uint8Array(rows * zpRowBytes);
-        const bits = new Uint32Array(Math.ceil(bytes.length / 32));
+        // Two random bits per byte, one per zero point.
+        const bits = new Uint32Array(Math.ceil(bytes.length / 16));
         random.fillUint32(bits);
         for (let i = 0; i < bytes.length; i++) {
           const r = Math.floor(i / zpRowBytes);
@@ -121,8 +122,8 @@ export function quantizedWeight(name: string, o: QuantizedWeightOptions): Quanti
             continue;
           }
           // Zero points of 7 or 8 centre uniform 0..15 nibbles on zero on average (their mean is 7.5).
-          const lo = 7 + ((bits[i >>> 5] >>> (i & 31)) & 1);
-          const hi = 7 + ((bits[i >>> 5] >>> ((i + 16) & 31)) & 1);
+          const lo = 7 + ((bits[i >>> 4] >>> ((2 * i) & 31)) & 1);
+          const hi = 7 + ((bits[i >>> 4] >>> ((2 * i + 1) & 31)) & 1);
           bytes[i] = lo | (hi << 4);
         }
         yield bytes;

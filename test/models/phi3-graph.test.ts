@@ -111,7 +111,10 @@ describe('generated tiny Phi-3 decoder with zero points (asymmetric int4)', () =
   it('gives each MatMulNBits a zero-point input', () => {
     const inputs = matMulNBitsInputs(file);
     expect(inputs).toHaveLength(MATMULNBITS_COUNT);
-    for (const i of inputs) expect(i[3]).toMatch(/\.MatMulNBits\.qzeros$/);
+    for (const i of inputs) {
+      expect(i).toHaveLength(4);
+      expect(i[3]).toMatch(/\.MatMulNBits\.qzeros$/);
+    }
   });
 
   it('decodes greedily to varied tokens, never special or byte tokens', async () => {
