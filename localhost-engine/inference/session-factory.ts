@@ -95,6 +95,8 @@ export interface CreatedSession {
   optimized?: OptimizedModel;
   /** On the CPU: how many shards the model opened in (`sharded-session.ts`), and why not more when it tried. */
   shards?: { count: number; reason?: string };
+  /** On a GPU: whether the graph was opened rewritten to compute the last position's logits only. */
+  lastPositionLogits?: boolean;
 }
 
 /** How the CPU session is opened (`inference-worker.ts` sets it from the model folder). */
@@ -130,6 +132,40 @@ async function cpuSource(modelFile: string, kvDelta: boolean): Promise<ModelSour
     return { file: modelFile };
   }
   return bytes ? { file: modelFile, bytes } : { file: modelFile };
+}
+
+/**
+ * A GPU provider's graph: the file, or its bytes computing logits for the last position only where the graph
+ * computes them for every position (`last-logits-graph.ts`). Microsoft's DirectML export is such a graph, and
+ * DirectML cannot keep outputs on the GPU: without this, each 256-token prompt pass also copies 256 rows of
+ * 32,064 logits back to the CPU, after running the LM head 255 times for nothing.
+ */
+async function gpuSource(modelFile: string): Promise<ModelSource> {
+  try {
+    const bytes = lastPositionLogits(await fs.readFile(modelFile));
+    return bytes ? { file: modelFile, bytes } : { file: modelFile };
+  } catch {
+    // A graph this reader cannot walk: onnxruntime opens the file itself and says what is wrong.
+    return { file: modelFile };
+  }
+}
+
+/**
+ * Opens `source`; where onnxruntime refuses its rewritten bytes, the file itself, so that a rewrite a provider
+ * does not take never costs the user that provider. Throws the file's own error when that fails too.
+ */
+export async function openRewrittenOrFile(
+  source: ModelSource,
+  options: InferenceSession.SessionOptions,
+): Promise<{ session: InferenceSession; rewritten: boolean }> {
+  if (source.bytes) {
+    try {
+      return { session: await openSource(source, options), rewritten: true };
+    } catch {
+      // Fall through to the file as it is.
+    }
+  }
+  return { session: await ort.InferenceSession.create(source.file, options), rewritten: false };
 }
 
 async function openCpu(
@@ -194,8 +230,8 @@ export async function createSession(
     try {
       const options = sessionOptions(device, layers, intraOpThreads);
       if (device === 'cpu') return { ...(await openCpu(modelFile, options, cpuOptions)), device, failures };
-      const session = await ort.InferenceSession.create(modelFile, options);
-      return { session, device, failures };
+      const { session, rewritten } = await openRewrittenOrFile(await gpuSource(modelFile), options);
+      return { session, device, failures, lastPositionLogits: rewritten };
     } catch (err) {
       failures.push({ device, reason: (err as Error).message });
     }

@@ -2,7 +2,8 @@
  * The engine's GPU path on a real WebGPU adapter: onnxruntime-node's WebGPU provider over Chromium's SwiftShader
  * (software Vulkan, `softwareWebGpuEnv`), in fresh processes through the benchmark's runners. The engine keeps each
  * step's present on the GPU and feeds it back; its tokens must equal transformers.js' own `generate` on the same
- * provider, with the prompt in one pass and in several. And `auto` must not take a software adapter for a GPU.
+ * provider, with the prompt in one pass and in several; a GenAI-layout graph computes the last position's logits
+ * only, as on the CPU. And `auto` must not take a software adapter for a GPU.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -67,6 +68,32 @@ describeOnWebGpu('the engine on a WebGPU adapter (SwiftShader)', () => {
       const [run] = chunked.runs!;
       expect(run.forwardPasses).toBe(Math.ceil(PROMPT_TOKENS / 8) + NEW_TOKENS - 1);
       expect(run.tokens).toEqual(reference.runs![0].tokens);
+    },
+    SWIFTSHADER_MS,
+  );
+
+  it.each([
+    ['a GenAI-layout graph (no num_logits_to_keep) rewritten to', 'genai', 'model.onnx', true],
+    [
+      'a transformers.js graph (num_logits_to_keep) left alone, already at',
+      'transformers',
+      'onnx/model_q4.onnx',
+      false,
+    ],
+  ] as const)(
+    'computes the prompt pass logits for the last position only: %s one row',
+    async (_name, layout, graph, rewritten) => {
+      const file = path.join(await ensureGeneratedModel({ size: 'tiny', layout }), graph);
+      const r = runner('webgpu-last-logits.ts', [file, String(PROMPT_TOKENS)], {
+        env: env!,
+        dir: path.join(__dirname, '..', '..', 'helpers'),
+      });
+      expect(r.device).toBe('webgpu');
+      expect(r.lastPositionLogits).toBe(rewritten);
+      expect(r.engineDims).toEqual([1, 1, 32064]);
+      expect(r.originalDims).toEqual([1, rewritten ? PROMPT_TOKENS : 1, 32064]);
+      // The same row to float rounding: the shaders for one row and for twenty sum in different orders.
+      expect(r.maxDiff as number).toBeLessThan(1e-4 * (r.maxAbs as number));
     },
     SWIFTSHADER_MS,
   );

@@ -12,7 +12,7 @@ import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import { DataType, encodeModel, type NodeSpec } from '../../../models/onnx-proto';
 import { lastPositionLogits } from '../../../localhost-engine/inference/last-logits-graph';
 import { engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
-import { createSession } from '../../../localhost-engine/inference/session-factory';
+import { createSession, openRewrittenOrFile } from '../../../localhost-engine/inference/session-factory';
 import { readDecoderSignature, type DecoderSignature } from '../../../localhost-engine/inference/token-loop';
 import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
 import { passFeeds } from '../../helpers/pass-feeds';
@@ -205,5 +205,50 @@ describe('lastPositionLogits', () => {
     } finally {
       await Promise.all([created.session.release(), original.release()]);
     }
+  });
+});
+
+// GPU sessions open the rewritten graph this way (session-factory.ts): a provider that refused it must still get
+// the model, as the file itself.
+describe('openRewrittenOrFile', () => {
+  let file: string;
+  let rewritten: Buffer;
+  const options = { executionProviders: ['cpu'] };
+
+  beforeAll(async () => {
+    file = path.join(await ensureGeneratedModel({ size: 'tiny', layout: 'genai' }), 'model.onnx');
+    rewritten = lastPositionLogits(readFileSync(file))!;
+  });
+
+  it('opens the rewritten graph when onnxruntime takes it', async () => {
+    const opened = await openRewrittenOrFile({ file, bytes: rewritten }, options);
+    try {
+      expect(opened.rewritten).toBe(true);
+      const logits = opened.session.outputMetadata.find((m) => m.name === 'logits');
+      expect(logits?.isTensor && logits.shape).toEqual(['batch_size', 1, 32064]);
+    } finally {
+      await opened.session.release();
+    }
+  });
+
+  it('opens the file itself when onnxruntime refuses the rewritten bytes', async () => {
+    // Cut short: no provider opens it.
+    const refused = rewritten.subarray(0, rewritten.length >> 1);
+    await expect(ort.InferenceSession.create(refused)).rejects.toThrow();
+    const opened = await openRewrittenOrFile({ file, bytes: refused }, options);
+    try {
+      expect(opened.rewritten).toBe(false);
+      const logits = opened.session.outputMetadata.find((m) => m.name === 'logits');
+      expect(logits?.isTensor && logits.shape).toEqual(['batch_size', 'sequence_length', 32064]);
+    } finally {
+      await opened.session.release();
+    }
+  });
+
+  it("throws the file's own error when the file does not open either", async () => {
+    const missing = path.join(path.dirname(file), 'missing.onnx');
+    await expect(
+      openRewrittenOrFile({ file: missing, bytes: Buffer.from('not a model') }, options),
+    ).rejects.toThrow(/missing\.onnx/);
   });
 });
