@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { writeOnnxModel } from '../models/onnx-model-writer';
 import { DataType } from '../models/onnx-proto';
-import { quantizedWeight } from '../models/phi3-weights';
+import { quantizedWeight, weightInitializers } from '../models/phi3-weights';
 import { MODEL_SIZES } from '../models/model-sizes';
 
 export interface Ceilings {
@@ -84,7 +84,7 @@ async function int4Matmul(m: number, k: number, n: number, repeats: number, intr
     // Quantized as the phi3-mini model is (block 32, symmetric).
     const { blockSize, zeroPoints } = MODEL_SIZES['phi3-mini'];
     const w = quantizedWeight('w', { seed: 1, n, k, blockSize, outputStd: 1, zeroPoints });
-    const weights = w.zeroPoints ? [w.b, w.scales, w.zeroPoints] : [w.b, w.scales];
+    const weights = weightInitializers(w);
     writeOnnxModel(
       {
         name: 'int4-matmul',

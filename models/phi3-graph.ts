@@ -14,6 +14,7 @@ import {
   int64Tensor,
   QuantizedWeight,
   quantizedWeight,
+  weightInitializers,
   randomFloatTensor,
   rotaryCaches,
 } from './phi3-weights';
@@ -68,7 +69,7 @@ export function buildPhi3Graph(c: Phi3Config, options: Phi3GraphOptions): GraphS
   };
   // A MatMulNBits' inputs, its weight's initializers added to the graph.
   const matMulNBitsInputs = (input: string, w: QuantizedWeight): string[] => {
-    const tensors = w.zeroPoints ? [w.b, w.scales, w.zeroPoints] : [w.b, w.scales];
+    const tensors = weightInitializers(w);
     initializers.push(...tensors);
     return [input, ...tensors.map((t) => t.name)];
   };

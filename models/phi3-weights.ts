@@ -134,6 +134,11 @@ export function quantizedWeight(name: string, o: QuantizedWeightOptions): Quanti
   return { b, scales, zeroPoints, n, k, blockSize };
 }
 
+/** A MatMulNBits weight's initializers in the order of the op's inputs: B, scales, then zero points if any. */
+export function weightInitializers(w: QuantizedWeight): TensorSource[] {
+  return w.zeroPoints ? [w.b, w.scales, w.zeroPoints] : [w.b, w.scales];
+}
+
 /** A float tensor of uniform random values with mean 0 and the given standard deviation. */
 export function randomFloatTensor(
   seed: number,

@@ -117,37 +117,41 @@ export interface CpuModelOptions {
 }
 
 /**
- * The graph to open: the file itself, or its bytes rewritten with the KV delta outputs and, where the graph
- * computes logits for every position, with logits for the last position only (`last-logits-graph.ts`).
+ * The file, or its bytes as `rewrite` returns them; the file where `rewrite` returns null or cannot read the
+ * graph (cut short, say: onnxruntime then opens the file itself and says what is wrong).
  */
-async function cpuSource(modelFile: string, kvDelta: boolean): Promise<ModelSource> {
-  if (!kvDelta) return { file: modelFile };
-  let bytes: Uint8Array | undefined;
+async function rewrittenSource(
+  modelFile: string,
+  rewrite: (graph: Uint8Array) => Uint8Array | null,
+): Promise<ModelSource> {
   try {
-    const original = await fs.readFile(modelFile);
-    const kv = engineKvGraph(original)?.model;
-    bytes = lastPositionLogits(kv ?? original) ?? kv;
+    const bytes = rewrite(await fs.readFile(modelFile));
+    return bytes ? { file: modelFile, bytes } : { file: modelFile };
   } catch {
-    // A graph this reader cannot walk (cut short, say): onnxruntime opens the file itself and says what is wrong.
     return { file: modelFile };
   }
-  return bytes ? { file: modelFile, bytes } : { file: modelFile };
 }
 
 /**
- * A GPU provider's graph: the file, or its bytes computing logits for the last position only where the graph
- * computes them for every position (`last-logits-graph.ts`). Microsoft's DirectML export is such a graph, and
- * DirectML cannot keep outputs on the GPU: without this, each 256-token prompt pass also copies 256 rows of
- * 32,064 logits back to the CPU, after running the LM head 255 times for nothing.
+ * The CPU's graph: with the KV delta outputs and, where the graph computes logits for every position, with logits
+ * for the last position only (`last-logits-graph.ts`).
  */
-async function gpuSource(modelFile: string): Promise<ModelSource> {
-  try {
-    const bytes = lastPositionLogits(await fs.readFile(modelFile));
-    return bytes ? { file: modelFile, bytes } : { file: modelFile };
-  } catch {
-    // A graph this reader cannot walk: onnxruntime opens the file itself and says what is wrong.
-    return { file: modelFile };
-  }
+function cpuSource(modelFile: string, kvDelta: boolean): Promise<ModelSource> {
+  if (!kvDelta) return Promise.resolve({ file: modelFile });
+  return rewrittenSource(modelFile, (original) => {
+    const kv = engineKvGraph(original)?.model ?? null;
+    return lastPositionLogits(kv ?? original) ?? kv;
+  });
+}
+
+/**
+ * A GPU provider's graph: with logits for the last position only where the graph computes them for every
+ * position. Microsoft's DirectML export is such a graph, and DirectML cannot keep outputs on the GPU: without
+ * this, each 256-token prompt pass also copies 256 rows of 32,064 logits back to the CPU, after running the LM
+ * head 255 times for nothing.
+ */
+function gpuSource(modelFile: string): Promise<ModelSource> {
+  return rewrittenSource(modelFile, lastPositionLogits);
 }
 
 /**
@@ -226,11 +230,14 @@ export async function createSession(
   cpuOptions?: CpuModelOptions,
 ): Promise<CreatedSession> {
   const failures: CreatedSession['failures'] = [];
+  // Read and rewritten once for every GPU provider tried.
+  let gpuGraph: Promise<ModelSource> | undefined;
   for (const device of candidates) {
     try {
       const options = sessionOptions(device, layers, intraOpThreads);
       if (device === 'cpu') return { ...(await openCpu(modelFile, options, cpuOptions)), device, failures };
-      const { session, rewritten } = await openRewrittenOrFile(await gpuSource(modelFile), options);
+      gpuGraph ??= gpuSource(modelFile);
+      const { session, rewritten } = await openRewrittenOrFile(await gpuGraph, options);
       return { session, device, failures, lastPositionLogits: rewritten };
     } catch (err) {
       failures.push({ device, reason: (err as Error).message });
