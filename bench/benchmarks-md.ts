@@ -326,6 +326,36 @@ Same first token on both: ${r.sameFirstToken}. Raw numbers: \`bench/results/last
 `;
 }
 
+function attentionSection(r: Record<string, unknown>): string {
+  type Summary = Record<'keysFirst' | 'queryFirst' | 'values', { medianMs: number; readGBps: number }>;
+  const contexts = r.contexts as Array<{
+    positions: number;
+    cacheMiB: number;
+    summary: Summary;
+    largestDifference: number;
+  }>;
+  const row = (name: string, pick: (s: Summary) => { medianMs: number; readGBps: number }): string =>
+    `| ${name} | ${contexts.map((c) => `${pick(c.summary).medianMs} ms (${pick(c.summary).readGBps} GB/s)`).join(' | ')} |`;
+  return `## Decoding attention: the query against the past's keys (\`npm run bench:attention\`)
+
+${String(r.date).slice(0, 10)}, ${r.machine}; the cache of model ${r.size} (${r.layers} layers of ${r.kvHeads} key heads
+× ${r.headSize}, ${r.group} query row per key head), each layer's own buffer; every form its own session with the
+engine's CPU options, in one process, run in alternating order; command \`${r.command}\`. Milliseconds per decoding
+step (every layer; median), and the rate the keys or values are read at. "Keys first" (pastK·qᵀ, then the small
+result transposed) is how the engine's decoding attention read the keys until 2026-11-27; "query first" (q·pastKᵀ,
+the transpose folded into the product) is how \`inference/direct-attention-graph.ts\` reads them now. The values'
+product reads as many bytes, for reference.
+
+| form | ${contexts.map((c) => `${c.positions} tokens of context (${c.cacheMiB} MiB of keys)`).join(' | ')} |
+|---|${contexts.map(() => '---|').join('')}
+${row('keys first: pastK·qᵀ', (s) => s.keysFirst)}
+${row('query first: q·pastKᵀ', (s) => s.queryFirst)}
+${row('values: p·pastV', (s) => s.values)}
+
+Largest difference between the two key forms' scores: ${contexts.map((c) => c.largestDifference.toExponential(1)).join(', ')}. Raw numbers: \`bench/results/attention.json\`.
+`;
+}
+
 /** Rewrites BENCHMARKS.md from whatever results exist. */
 export function writeBenchmarksMd(): void {
   const engine = read('engine.json') as unknown as EngineReport | null;
@@ -335,6 +365,7 @@ export function writeBenchmarksMd(): void {
   const kv = read('kv-cache.json');
   const memory = read('memory.json');
   const logits = read('last-logits.json');
+  const attention = read('attention.json');
   const sections = [
     engine && engineSection(engine),
     ...extraEngine.map((file) => engineSection(read(file) as unknown as EngineReport, file)),
@@ -342,6 +373,7 @@ export function writeBenchmarksMd(): void {
     memory && memorySection(memory),
     kv && kv.modes && kvSection(kv),
     logits && logitsSection(logits),
+    attention && attentionSection(attention),
     pane && paneSection(pane),
   ].filter(Boolean);
   writeFileSync(

@@ -291,13 +291,13 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
       });
     const kNew = headsFirst(k, 'k', branchOut.key);
     const vNew = headsFirst(v, 'v', branchOut.value);
-    // The past's keys are read as they lie ([P, hs] per head): pastK·qᵀ, then the small result is transposed.
-    const pastScores = op(`${L}/past_scores_t`, 'MatMul', [
-      past.key,
-      op(`${L}/q_groups_t`, 'Transpose', [qG], perm([0, 1, 3, 2])),
-    ]);
+    // q·pastKᵀ, the transpose folded into the product: onnxruntime then runs the query rows against the past's
+    // keys as they lie ([P, hs] per head), with no copy of them (`npm run bench:attention` compares the forms).
     const pastScoresHeads = op(`${L}/past_scores`, 'Reshape', [
-      op(`${L}/past_scores_g`, 'Transpose', [pastScores], perm([0, 1, 3, 2])),
+      op(`${L}/past_scores_g`, 'MatMul', [
+        qG,
+        op(`${L}/k_past_t`, 'Transpose', [past.key], perm([0, 1, 3, 2])),
+      ]),
       shapes.heads,
     ]);
     const newScores = op(`${L}/new_scores`, 'Reshape', [

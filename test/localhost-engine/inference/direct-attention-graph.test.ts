@@ -18,6 +18,9 @@ import { KvCache } from '../../../localhost-engine/inference/kv-cache';
 import { readDecoderSignature } from '../../../localhost-engine/inference/token-loop';
 import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
 import { passFeeds } from '../../helpers/pass-feeds';
+import { profiledKernels } from '../../helpers/execution-order';
+import { sessionOptions } from '../../../localhost-engine/inference/session-factory';
+import { MODEL_SIZES } from '../../../models/model-sizes';
 
 interface Node {
   opType: string;
@@ -74,12 +77,57 @@ describe('directAttention', () => {
       const branches = nodes.filter((n) => n.opType === 'If');
       expect(branches).toHaveLength(rewritten!.layers);
       for (const { branches: b } of branches) {
-        // Decoding: each layer's keys and values are read once, each by a MatMul; no attention operator.
-        expect(b.then_branch.filter(readsPast).map((n) => n.opType)).toEqual(['MatMul', 'MatMul']);
+        // Decoding: each layer's keys are read once, by the transpose that feeds q·pastKᵀ (onnxruntime folds it
+        // into the product), and its values once, by a MatMul; no attention operator.
+        expect(b.then_branch.filter(readsPast).map((n) => n.opType)).toEqual(['Transpose', 'MatMul']);
         expect(b.then_branch.some((n) => n.opType.endsWith('Attention'))).toBe(false);
         // Prompt passes: the model's own attention, its present sliced to the new positions.
         expect(b.else_branch.map((n) => n.opType)).toEqual(['GroupQueryAttention', 'Slice', 'Slice']);
       }
+    },
+  );
+
+  it.each(GENERATED_LAYOUTS)(
+    'runs each decoding step as products of the query rows by the past where it lies (%s layout)',
+    async (layout, file) => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+      const rewritten = directAttention(readFileSync(path.join(dir, file)))!;
+      const kernels = await profiledKernels(rewritten.model, {
+        ...sessionOptions('cpu', rewritten.layers),
+        extra: {
+          session: { model_external_initializers_file_folder_path: path.dirname(path.join(dir, file)) },
+        },
+      });
+      const { numKeyValueHeads: kvHeads, numAttentionHeads: heads, headSize } = MODEL_SIZES.tiny;
+      const group = heads / kvHeads;
+      // A past as the decoding steps feed it: [1, kv_heads, P, head_size] with P past the 4-token prompt (new
+      // keys, values and query rows have 1 or `group` positions). Prompt passes' presents are read by Slice only,
+      // outside the decoding branch; Shape reads no data.
+      const isPast = (d: number[]): boolean =>
+        d.length === 4 && d[1] === kvHeads && d[2] >= 4 && d[3] === headSize;
+      const readers = kernels
+        .filter(
+          (k) =>
+            k.name.startsWith('/localscribe/attn/') &&
+            !['Shape', 'Slice'].includes(k.op) &&
+            k.inputs.some(isPast),
+        )
+        .map((k) => {
+          const past = k.inputs.findIndex(isPast);
+          const rows = k.inputs[1 - past] ?? [];
+          const width = rows[3] === headSize ? 'head_size' : rows[3] === k.inputs[past][2] ? 'P' : rows[3];
+          return { layer: Number(k.name.split('/')[3]), op: k.op, past, rows: rows.slice(0, 3), width };
+        });
+      // Two decoding steps, every layer: the keys read once by q·pastKᵀ and the values once by p·pastV, each
+      // the product's second operand with `group` query rows as the first, so that onnxruntime runs those rows
+      // against the past as it lies. No kernel copies the past (a transpose of its own, a concat), and the keys
+      // are not the first operand (pastK·qᵀ, which onnxruntime ran at a third of the read rate here:
+      // npm run bench:attention).
+      const step = Array.from({ length: rewritten.layers }, (_, layer) => [
+        { layer, op: 'FusedMatMul', past: 1, rows: [1, kvHeads, group], width: 'head_size' },
+        { layer, op: 'MatMul', past: 1, rows: [1, kvHeads, group], width: 'P' },
+      ]).flat();
+      expect(readers).toEqual([...step, ...step]);
     },
   );
 
