@@ -5,8 +5,9 @@
  * - keys first, pastK·qᵀ and a transpose of the small result: the engine's decoding attention before 2026-11-27;
  * - query first, q·pastKᵀ with the transpose folded into the product: `direct-attention-graph.ts` now;
  * - and, for reference, the values' product p·pastV, which reads as many bytes.
- * Each form is its own session in one process; the forms run in alternating order. Writes milliseconds per step
- * (all layers) and the rate the cache is read at to `bench/results/attention.json` and BENCHMARKS.md.
+ * Each form is its own session in one process; each rep runs every form twice in a row and keeps the second run,
+ * the forms in alternating order. Writes milliseconds per step (all layers) and the rate the cache is read at to
+ * `bench/results/attention.json` and BENCHMARKS.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -116,24 +117,28 @@ async function main(): Promise<void> {
           ? new ort.Tensor('float32', probs, [1, kvHeads, group, positions])
           : new ort.Tensor('float32', query, [1, kvHeads, group, headSize]),
     });
-    // Both key forms compute the same scores.
+    // Both key forms compute the same scores, in every layer.
+    const everyLayer = past.map((_, l) => `y.${l}`);
     const [a, b] = await Promise.all(
-      (['keysFirst', 'queryFirst'] as const).map(
-        async (f) => (await sessions[f].run(feeds(f), ['y.0']))['y.0'],
-      ),
+      (['keysFirst', 'queryFirst'] as const).map((f) => sessions[f].run(feeds(f), everyLayer)),
     );
     let largestDifference = 0;
-    const [da, db] = [a.data as Float32Array, b.data as Float32Array];
-    for (let i = 0; i < da.length; i++)
-      largestDifference = Math.max(largestDifference, Math.abs(da[i] - db[i]));
+    for (const name of everyLayer) {
+      const [da, db] = [a[name].data as Float32Array, b[name].data as Float32Array];
+      for (let i = 0; i < da.length; i++)
+        largestDifference = Math.max(largestDifference, Math.abs(da[i] - db[i]));
+    }
+    // Each rep runs every form twice in a row and keeps the second run, so that every kept run follows a run of
+    // its own session, as the engine's decoding steps follow each other (in alternated single runs, a run right
+    // after another session's was the slower one, whichever the forms: likely that session's threads still
+    // spinning on the same cores). The order of the forms alternates from rep to rep.
     const ms: Record<Form, number[]> = { keysFirst: [], queryFirst: [], values: [] };
-    for (let rep = 0; rep < reps + 1; rep++) {
-      const order = rep % 2 ? [...FORMS].reverse() : FORMS;
-      for (const form of order) {
+    for (let rep = 0; rep < reps; rep++) {
+      for (const form of rep % 2 ? [...FORMS].reverse() : FORMS) {
+        await sessions[form].run(feeds(form));
         const start = performance.now();
         await sessions[form].run(feeds(form));
-        // The first rep warms each session up and is not kept.
-        if (rep > 0) ms[form].push(Number((performance.now() - start).toFixed(2)));
+        ms[form].push(Number((performance.now() - start).toFixed(2)));
       }
     }
     const bytes = layers * kvHeads * positions * headSize * 4;

@@ -339,9 +339,10 @@ function attentionSection(r: Record<string, unknown>): string {
   return `## Decoding attention: the query against the past's keys (\`npm run bench:attention\`)
 
 ${String(r.date).slice(0, 10)}, ${r.machine}; the cache of model ${r.size} (${r.layers} layers of ${r.kvHeads} key heads
-× ${r.headSize}, ${r.group} query row per key head), each layer's own buffer; every form its own session with the
-engine's CPU options, in one process, run in alternating order; command \`${r.command}\`. Milliseconds per decoding
-step (every layer; median), and the rate the keys or values are read at. "Keys first" (pastK·qᵀ, then the small
+× ${r.headSize}, ${r.group} query ${Number(r.group) === 1 ? 'row' : 'rows'} per key head), each layer's own buffer; every form its own session with
+the engine's CPU options, in one process; each rep runs every form twice in a row and keeps the second run, the
+forms in alternating order; command \`${r.command}\`. Milliseconds per decoding step (every layer; median of the
+kept runs), and the rate the keys or values are read at. "Keys first" (pastK·qᵀ, then the small
 result transposed) is how the engine's decoding attention read the keys until 2026-11-27; "query first" (q·pastKᵀ,
 the transpose folded into the product) is how \`inference/direct-attention-graph.ts\` reads them now. The values'
 product reads as many bytes, for reference.
@@ -352,7 +353,7 @@ ${row('keys first: pastK·qᵀ', (s) => s.keysFirst)}
 ${row('query first: q·pastKᵀ', (s) => s.queryFirst)}
 ${row('values: p·pastV', (s) => s.values)}
 
-Largest difference between the two key forms' scores: ${contexts.map((c) => c.largestDifference.toExponential(1)).join(', ')}. Raw numbers: \`bench/results/attention.json\`.
+Largest difference between the two key forms' scores (every layer): ${contexts.map((c) => c.largestDifference.toExponential(1)).join(', ')}. Raw numbers: \`bench/results/attention.json\`.
 `;
 }
 

@@ -291,8 +291,9 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
       });
     const kNew = headsFirst(k, 'k', branchOut.key);
     const vNew = headsFirst(v, 'v', branchOut.value);
-    // q·pastKᵀ, the transpose folded into the product: onnxruntime then runs the query rows against the past's
-    // keys as they lie ([P, hs] per head), with no copy of them (`npm run bench:attention` compares the forms).
+    // q·pastKᵀ: onnxruntime folds the transpose into the product (FusedMatMul), so no operator copies the keys;
+    // with one query row per key head (Phi-3-mini) it runs that row against the keys as they lie ([P, hs] per
+    // head). The keys-first form, pastK·qᵀ and a transpose of the scores, ran slower (`npm run bench:attention`).
     const pastScoresHeads = op(`${L}/past_scores`, 'Reshape', [
       op(`${L}/past_scores_g`, 'MatMul', [
         qG,
