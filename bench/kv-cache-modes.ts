@@ -87,7 +87,11 @@ async function main(): Promise<void> {
     modes: Object.fromEntries(
       Object.entries(results).map(([k, v]) => [
         k,
-        { prefillMs: v.prefillMs, decodeTokensPerSecond: v.decodeTokensPerSecond },
+        {
+          prefillMs: v.prefillMs,
+          decodeTokensPerSecond: v.decodeTokensPerSecond,
+          sameTokensAsCopies: same(v.tokens, results.copies.tokens),
+        },
       ]),
     ),
     sameTokens: Object.values(results).every((r) => same(r.tokens, results.copies.tokens)),
