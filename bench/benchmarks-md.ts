@@ -235,16 +235,19 @@ function longSection(r: Record<string, unknown>): string {
   return `## Long documents (\`npm run bench:long\`)
 
 ${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} on the CPU, length "${r.length}", an empty part cache.
-Documents are Debian's GPL text repeated under numbered headings. "First text" is the time from the request to
-the first streamed \`delta\` (the first part's summary); the prefill share is prefill time over prefill + decode
-time, summed over every generation of the run (parts, combine steps, final summary).
+Documents are Debian's GPL text repeated under numbered headings, each summarized as key points ("first"), then
+again as a paragraph ("another style"), one engine for the whole run. "First text" is the time from the request to
+the first streamed \`delta\` (the first part's summary); "cached" counts the part summaries read from the part
+cache and the prompt tokens read from the prompt cache (the last generation's keys and values) instead of run
+through the model; the prefill share is prefill time over prefill + decode time, and prefill tok/s counts the
+tokens run through the model, both summed over every generation of the run (parts, combine steps, final summary).
 
-| words | parts | prompt tokens (all steps) | output tokens | first text s | total s | prefill share | prefill tok/s | decode tok/s |
-|---|---|---|---|---|---|---|---|---|
+| words | run | parts (cached) | prompt tokens, all steps (cached) | output tokens | first text s | total s | prefill share | prefill tok/s | decode tok/s |
+|---|---|---|---|---|---|---|---|---|---|
 ${rows
   .map(
     (x) =>
-      `| ${x.words} | ${x.parts} | ${x.inputTokens} | ${x.outputTokens} | ${x.firstTextS} | ${x.totalS} | ${x.prefillShare} | ${x.prefillTokensPerSecond} | ${x.decodeTokensPerSecond} |`,
+      `| ${x.words} | ${x.run ?? 'first'} | ${x.parts} (${x.cachedParts ?? 0}) | ${x.inputTokens} (${x.cachedInputTokens ?? 0}) | ${x.outputTokens} | ${x.firstTextS} | ${x.totalS} | ${x.prefillShare} | ${x.prefillTokensPerSecond} | ${x.decodeTokensPerSecond} |`,
   )
   .join('\n')}
 

@@ -63,6 +63,9 @@ async function main(): Promise<void> {
     intraOpThreads: values.threads ? Number(values.threads) : undefined,
     optimizedModelsDir: optimizedDir === 'none' ? null : optimizedDir,
     shards: values.shards === 'auto' ? 'auto' : values.shards ? Number(values.shards) : undefined,
+    // Every prompt is measured whole: the bench's prompts share their first tokens, which the prompt cache would
+    // otherwise read from the last generation.
+    promptCacheIdleMs: 0,
   });
   try {
     const loadStart = performance.now();

@@ -125,6 +125,8 @@ export type ErrorResponse = Static<typeof ErrorResponse>;
 
 export const Usage = Type.Object({
   inputTokens: Type.Integer(),
+  /** Of `inputTokens`, those read from the last generation's KV cache instead of run through the model. */
+  cachedInputTokens: Type.Optional(Type.Integer()),
   outputTokens: Type.Integer(),
   loadMs: Type.Number(),
   ttftMs: Type.Number(),

@@ -41,6 +41,8 @@ export interface WorkerClientOptions {
    * (`sharded-session.ts`); `auto`: one per core up to four for large models. Default 1 (one session).
    */
   shards?: number | 'auto';
+  /** How long the worker keeps the last generation's KV cache for the next one (`LoadRequest`); 0 keeps none. */
+  promptCacheIdleMs?: number;
 }
 
 export interface GenerationCallbacks {
@@ -160,6 +162,7 @@ export class InferenceWorkerClient {
             ? path.join(userDataDir(), 'cache', 'optimized-models')
             : this.options.optimizedModelsDir,
         injectRunFailure: this.options.injectRunFailure,
+        promptCacheIdleMs: this.options.promptCacheIdleMs,
       } satisfies ToWorker);
     });
     if (loaded.type === 'loaded') {

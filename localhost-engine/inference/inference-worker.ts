@@ -10,10 +10,17 @@ import { inspectModelFolder, type ModelFolder } from './model-folder';
 import { createSession, deviceCandidates, type CpuModelOptions } from './session-factory';
 import { defaultShardCount, type DecoderSession } from './sharded-session';
 import { IncrementalDecoder } from './text-stream';
-import { DEFAULT_DECODE, greedyLoop, readDecoderSignature, type DecoderSignature } from './token-loop';
+import {
+  DEFAULT_DECODE,
+  greedyLoop,
+  readDecoderSignature,
+  type DecoderSignature,
+  type HeldCache,
+} from './token-loop';
 import { loadTokenizer, promptTokenIds, type ChatTokenizer } from './tokenizer';
 import {
   CONTROL,
+  PROMPT_CACHE_IDLE_MS,
   type FromWorker,
   type GenerateRequest,
   type LoadRequest,
@@ -29,6 +36,10 @@ interface Loaded {
   control: Int32Array;
   intraOpThreads?: number;
   cpuCache: CpuModelOptions;
+  /** The last generation's KV cache (CPU, in-place cache graphs), until the next one or `promptCacheIdleMs`. */
+  held: HeldCache | null;
+  heldTimer: NodeJS.Timeout | null;
+  promptCacheIdleMs: number;
 }
 
 let loaded: Loaded | null = null;
@@ -39,6 +50,7 @@ function post(message: FromWorker): void {
 
 async function load(req: LoadRequest): Promise<void> {
   const started = performance.now();
+  if (loaded) takeHeld(loaded);
   const folder = await inspectModelFolder(
     req.modelDir,
     req.device === 'cpu' || req.device === 'auto' ? 'cpu' : 'gpu',
@@ -71,6 +83,9 @@ async function load(req: LoadRequest): Promise<void> {
     control: new Int32Array(req.control),
     intraOpThreads: req.intraOpThreads,
     cpuCache,
+    held: null,
+    heldTimer: null,
+    promptCacheIdleMs: req.promptCacheIdleMs ?? PROMPT_CACHE_IDLE_MS,
   };
   post({
     type: 'loaded',
@@ -163,18 +178,28 @@ async function generate(req: GenerateRequest): Promise<void> {
       post({ type: 'delta', id: req.id, text: fresh });
     };
     try {
-      const result = await greedyLoop(model.session, model.sig, promptIds, settings, {
-        shouldStop: () => Atomics.load(model.control, CONTROL.cancelId) === req.id,
-        onStep: () => {
-          Atomics.add(model.control, CONTROL.steps, 1);
-          // Fault injection for tests: die between two steps, as a worker that crashes does.
-          if (Atomics.compareExchange(model.control, CONTROL.crashAfterStep, 1, 0) === 1) process.exit(70);
+      // The held cache is the loop's from here (not referenced here, so that the loop can let it go): a
+      // generation that throws leaves none.
+      const result = await greedyLoop(
+        model.session,
+        model.sig,
+        promptIds,
+        settings,
+        {
+          shouldStop: () => Atomics.load(model.control, CONTROL.cancelId) === req.id,
+          onStep: () => {
+            Atomics.add(model.control, CONTROL.steps, 1);
+            // Fault injection for tests: die between two steps, as a worker that crashes does.
+            if (Atomics.compareExchange(model.control, CONTROL.crashAfterStep, 1, 0) === 1) process.exit(70);
+          },
+          onToken: (id) => {
+            if (!firstTokenAt) firstTokenAt = performance.now();
+            emit(decoder.push(id));
+          },
         },
-        onToken: (id) => {
-          if (!firstTokenAt) firstTokenAt = performance.now();
-          emit(decoder.push(id));
-        },
-      });
+        takeHeld(model),
+      );
+      keepHeld(model, result.held);
       emit(decoder.flush());
       const outputTokens = result.tokens.length;
       post({
@@ -185,11 +210,13 @@ async function generate(req: GenerateRequest): Promise<void> {
         stopReason: result.stopReason,
         usage: {
           inputTokens: promptIds.length,
+          cachedInputTokens: result.reusedTokens,
           outputTokens,
           ttftMs: firstTokenAt ? firstTokenAt - started : 0,
           prefillMs: result.prefillMs,
           decodeMs: result.decodeMs,
-          prefillTokensPerSecond: result.prefillMs > 0 ? (promptIds.length / result.prefillMs) * 1000 : 0,
+          prefillTokensPerSecond:
+            result.prefillMs > 0 ? ((promptIds.length - result.reusedTokens) / result.prefillMs) * 1000 : 0,
           decodeTokensPerSecond:
             outputTokens > 1 && result.decodeMs > 0 ? ((outputTokens - 1) / result.decodeMs) * 1000 : 0,
           totalMs: performance.now() - started,
@@ -201,6 +228,23 @@ async function generate(req: GenerateRequest): Promise<void> {
       await fallBackToCpu(model, (err as Error).message);
     }
   }
+}
+
+/** The held cache, now the caller's (none is left with the model). */
+function takeHeld(model: Loaded): HeldCache | null {
+  if (model.heldTimer) clearTimeout(model.heldTimer);
+  const held = model.held;
+  model.held = null;
+  model.heldTimer = null;
+  return held;
+}
+
+/** Keeps a generation's cache for the next one, for `promptCacheIdleMs` of idleness. */
+function keepHeld(model: Loaded, held: HeldCache | null): void {
+  if (!held || model.promptCacheIdleMs <= 0) return;
+  model.held = held;
+  model.heldTimer = setTimeout(() => takeHeld(model), model.promptCacheIdleMs);
+  model.heldTimer.unref();
 }
 
 /** A token counter that remembers its counts (one plan call asks for the same paragraphs several times). */

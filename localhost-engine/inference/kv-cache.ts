@@ -1,12 +1,13 @@
 /**
  * The token loop's KV cache when the graph has KV delta outputs: one buffer per layer and kind, allocated once
- * for the whole generation, that the loop fills from each pass's new keys and values.
+ * for a generation (and kept for the next one when it starts with the same tokens: `reopened`, the prompt cache),
+ * that the loop fills from each pass's new keys and values.
  *
  * The past fed to the graph views the start of each buffer as `[1, kv_heads, stride, head_size]`: each head's
  * rows are `stride` positions apart, and the positions from the past's length to `stride` are unused (the graph
- * masks them). The stride grows only when a pass needs room, by moving each head's rows to their new place
- * inside the same buffer, so the graph never reads (or, for GroupQueryAttention, copies and zero-fills) a past
- * sized for the whole generation:
+ * masks them). Within a generation the stride grows only when a pass needs room, by moving each head's rows to
+ * their new place inside the same buffer, so the graph never reads (or, for GroupQueryAttention, copies and
+ * zero-fills) a past sized for the whole generation:
  * - a prompt pass gets exactly the room it fills, so its attention reads nothing unused;
  * - decoding grows the stride by about 2·√length positions at a time, which balances the cost of moving the
  *   cache (once per growth) against reading unused positions (every step).
@@ -92,13 +93,51 @@ export class KvCache {
     }
   }
 
-  /** Moves every head's first `held` positions from the current stride to `stride`, last head first. */
+  /**
+   * This cache, or a larger copy of it, for the next generation (up to `capacity` positions) whose prompt starts
+   * with this cache's first `held` positions: they stay, every head's where the graph expects them, and the stride
+   * becomes `held + next`, the room the next generation's first prompt pass (of `next` tokens) fills, so that pass
+   * sees only the positions it attends to. The rest of the buffers is stale and masked, as usual.
+   * @throws RangeError when the cache holds fewer than `held` positions, or `held + next` exceeds `capacity`.
+   */
+  reopened(capacity: number, held: number, next: number): KvCache {
+    if (held > this.stride)
+      throw new RangeError(`the KV cache holds ${this.stride} positions; ${held} were asked for`);
+    if (held + next > capacity)
+      throw new RangeError(`the KV cache holds ${capacity} positions; this pass needs ${held + next}`);
+    if (capacity <= this.capacity) {
+      this.grow(held + next, held);
+      return this;
+    }
+    const larger = new KvCache(this.layout, capacity);
+    larger.stride = held + next;
+    const { kvHeads, headSize } = this.layout;
+    this.buffers.forEach((pair, l) => {
+      for (const kind of ['key', 'value'] as const) {
+        for (let h = 0; h < kvHeads; h++) {
+          const from = h * this.stride * headSize;
+          larger.buffers[l][kind].set(
+            pair[kind].subarray(from, from + held * headSize),
+            h * larger.stride * headSize,
+          );
+        }
+      }
+    });
+    return larger;
+  }
+
+  /**
+   * Moves every head's first `held` positions from the current stride to `stride`: last head first when the
+   * stride grows, first head first when it shrinks, so that no row is overwritten before it moves.
+   */
   private grow(stride: number, held: number): void {
     const { kvHeads, headSize } = this.layout;
-    if (held > 0) {
+    if (held > 0 && stride !== this.stride) {
+      const heads = Array.from({ length: kvHeads - 1 }, (_, i) => i + 1);
+      if (stride > this.stride) heads.reverse();
       for (const pair of this.buffers) {
         for (const buffer of [pair.key, pair.value]) {
-          for (let h = kvHeads - 1; h > 0; h--) {
+          for (const h of heads) {
             buffer.copyWithin(
               h * stride * headSize,
               h * this.stride * headSize,

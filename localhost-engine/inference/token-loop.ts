@@ -128,6 +128,28 @@ export interface LoopResult {
   stopReason: 'eos' | 'length' | 'cancelled';
   prefillMs: number;
   decodeMs: number;
+  /** Prompt tokens whose keys and values came from `held` instead of a prompt pass. */
+  reusedTokens: number;
+  /** The cache this generation leaves (in-place cache graphs only), for the next one. */
+  held: HeldCache | null;
+}
+
+/**
+ * The KV cache a generation leaves behind: the keys and values of `ids`, positions 0 to ids.length − 1 (the
+ * prompt as far as it was read, and every generated token it fed back: all but the last, unless it stopped at an
+ * EOS). The next generation whose prompt starts with the same tokens reads them from here instead of running them
+ * through the model again, in the same buffers when they are large enough (else in a larger copy).
+ */
+export interface HeldCache {
+  cache: KvCache;
+  ids: number[];
+}
+
+/** How many leading tokens `a` and `b` share, at most `limit`. */
+function sharedPrefix(a: readonly number[], b: readonly number[], limit: number): number {
+  let n = 0;
+  while (n < limit && n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
 }
 
 const HALF_EXP = new Float32Array(32);
@@ -222,7 +244,10 @@ function cacheTensor(sig: DecoderSignature, length: number): OrtTensor {
  *
  * Guarantees: stops at an EOS id (not included in `tokens`), at `maxNewTokens`, or before the next forward pass
  * once `hooks.shouldStop()` is true; asks the graph for the last position's logits only when it can, and
- * feeds the prompt in `prefillChunk`-token passes (one pass when it is shorter).
+ * feeds the prompt in `prefillChunk`-token passes (one pass when it is shorter). With `held` (the last
+ * generation's cache, graphs with the in-place cache only), the prompt's tokens that start it the same way are
+ * read from there (all but the last prompt token at most); `held` is consumed: its buffers are overwritten, and
+ * the result's `held` is what to pass next.
  * @throws whatever onnxruntime throws for a failing run (the caller decides about device fallback).
  */
 export async function greedyLoop(
@@ -231,6 +256,7 @@ export async function greedyLoop(
   promptIds: readonly number[],
   settings: DecodeSettings,
   hooks: LoopHooks,
+  held: HeldCache | null = null,
 ): Promise<LoopResult> {
   const history = [...promptIds];
   const seen = new Set(history);
@@ -252,7 +278,19 @@ export async function greedyLoop(
     return feeds;
   };
   let past = emptyPast();
-  let cache = delta ? new KvCache(sig, capacity) : null;
+  // The prompt's start may already be in the last generation's cache; the last prompt token always goes through
+  // the model, for its logits.
+  let reused = delta && held ? sharedPrefix(held.ids, promptIds, promptIds.length - 1) : 0;
+  const firstPass = Math.min(Math.max(1, settings.prefillChunk), promptIds.length - reused);
+  let cache = delta
+    ? reused > 0
+      ? held!.cache.reopened(capacity, reused, firstPass)
+      : new KvCache(sig, capacity)
+    : null;
+  // The held buffers are this generation's now, or garbage: no reference keeps them alive past this point.
+  held = null;
+  // Positions the cache holds, for the next generation.
+  let cached = reused;
   await owner?.resetKvCache(capacity);
   const logitsToKeep = sig.hasLogitsToKeep ? int64([1], []) : null;
   const deltaFetches = ['logits'];
@@ -282,6 +320,7 @@ export async function greedyLoop(
     if (cache) {
       const out = await session.run(feeds, deltaFetches);
       cache.append(out, pastLength, ids.length);
+      cached = total;
       hooks.onStep?.();
       return out.logits;
     }
@@ -310,18 +349,29 @@ export async function greedyLoop(
   const prefillStart = performance.now();
   const chunk = Math.max(1, settings.prefillChunk);
   let logits: OrtTensor | null = null;
-  for (let start = 0; start < promptIds.length; start += chunk) {
+  const leave = (): HeldCache | null =>
+    cache && cached > 0 ? { cache, ids: history.slice(0, cached) } : null;
+  for (let start = reused; start < promptIds.length; start += chunk) {
     if (hooks.shouldStop()) {
-      return { tokens, stopReason: 'cancelled', prefillMs: performance.now() - prefillStart, decodeMs: 0 };
+      return {
+        tokens,
+        stopReason: 'cancelled',
+        prefillMs: performance.now() - prefillStart,
+        decodeMs: 0,
+        reusedTokens: reused,
+        held: leave(),
+      };
     }
     try {
       logits = await forward(promptIds.slice(start, start + chunk), start);
     } catch (err) {
-      if (start === 0) throw err;
+      if (start === reused) throw err;
       // Some graphs (GenAI exports with MultiHeadAttention) take several new tokens only with an empty past:
       // prefill those in one pass, at the cost of logits for every prompt position.
       past = emptyPast();
       if (cache) cache = new KvCache(sig, capacity);
+      reused = 0;
+      cached = 0;
       await owner?.resetKvCache(capacity);
       logits = await forward(promptIds, 0);
       break;
@@ -349,5 +399,12 @@ export async function greedyLoop(
     }
     logits = await forward([next], history.length - 1);
   }
-  return { tokens, stopReason, prefillMs, decodeMs: performance.now() - decodeStart };
+  return {
+    tokens,
+    stopReason,
+    prefillMs,
+    decodeMs: performance.now() - decodeStart,
+    reusedTokens: reused,
+    held: leave(),
+  };
 }

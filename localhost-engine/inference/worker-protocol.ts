@@ -26,7 +26,15 @@ export interface LoadRequest {
   shards?: number | 'auto';
   /** Tests only: report the session as running on `device` and make its first `run` throw `message`. */
   injectRunFailure?: { device: Device; message: string };
+  /**
+   * How long the last generation's KV cache is kept for the next one (`HeldCache` in `token-loop.ts`) once the
+   * worker is idle, in milliseconds; 0 keeps none. Default `PROMPT_CACHE_IDLE_MS`.
+   */
+  promptCacheIdleMs?: number;
 }
+
+/** Five minutes: a user re-running a summary (another style, after Stop) is faster; an idle engine lets go. */
+export const PROMPT_CACHE_IDLE_MS = 5 * 60 * 1000;
 
 export interface GenerateRequest {
   type: 'generate';
@@ -59,6 +67,8 @@ export type ToWorker = LoadRequest | GenerateRequest | CountRequest | PlanReques
 
 export interface GenerationUsage {
   inputTokens: number;
+  /** Of `inputTokens`, those whose keys and values came from the last generation's cache. */
+  cachedInputTokens: number;
   outputTokens: number;
   ttftMs: number;
   prefillMs: number;

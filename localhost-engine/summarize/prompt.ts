@@ -5,7 +5,7 @@
 import type { Paragraph, SummarizeOptions, SummaryLength, SummaryStyle } from '../api/schemas';
 
 /** Bump when any prompt below changes: cached part summaries of older versions are then not reused. */
-export const PROMPT_VERSION = 2;
+export const PROMPT_VERSION = 3;
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -85,13 +85,18 @@ function quoted(text: string): string {
   return `"""\n${text}\n"""`;
 }
 
-/** The messages for a document that fits in one prompt: the user's style and length directly. */
+/**
+ * The messages for a document that fits in one prompt: the user's style and length directly. The document comes
+ * before the instructions, so that summarizing it again in another style or length starts with the same tokens
+ * and the engine reads them from its prompt cache (`HeldCache` in `inference/token-loop.ts`) instead of running
+ * the document through the model again.
+ */
 export function buildMessages(documentText: string, options: ResolvedOptions): ChatMessage[] {
   return [
     SYSTEM,
     {
       role: 'user',
-      content: `${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]}\n\nDocument:\n${quoted(documentText)}`,
+      content: `Document:\n${quoted(documentText)}\n\n${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]}`,
     },
   ];
 }
@@ -126,13 +131,16 @@ export function buildCombineMessages(summariesText: string): ChatMessage[] {
   ];
 }
 
-/** The final step over the part summaries, in the user's style and length. */
+/**
+ * The final step over the part summaries, in the user's style and length; the summaries come before the style and
+ * length, as in `buildMessages`, so that another style reads them from the prompt cache.
+ */
 export function buildFinalMessages(summariesText: string, options: ResolvedOptions): ChatMessage[] {
   return [
     SYSTEM,
     {
       role: 'user',
-      content: `Below are summaries of the consecutive sections of one document. ${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]} Cover the whole document.\n\nSection summaries:\n${quoted(summariesText)}`,
+      content: `These are summaries of the consecutive sections of one document.\n\nSection summaries:\n${quoted(summariesText)}\n\n${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]} Cover the whole document.`,
     },
   ];
 }

@@ -50,8 +50,12 @@ export interface WorkerSummarizerOptions extends WorkerClientOptions {
 /** Tokens kept free between a prompt and the context's end, for template differences at boundaries. */
 const MARGIN = 8;
 
+/** Fewer prompt tokens run through the model than this say little about its prefill rate. */
+const MIN_TOKENS_FOR_PREFILL_RATE = 64;
+
 interface Totals {
   inputTokens: number;
+  cachedInputTokens: number;
   outputTokens: number;
   prefillMs: number;
   decodeMs: number;
@@ -125,7 +129,14 @@ export class WorkerSummarizer implements Summarizer {
     const context = Math.min(this.options.contextTokens ?? Infinity, worker.contextLength);
     const finalMax = Math.min(MAX_NEW_TOKENS[options.length], this.options.maxNewTokens ?? Infinity);
     const partMax = Math.min(PART_MAX_NEW_TOKENS[options.length], this.options.partMaxNewTokens ?? Infinity);
-    const totals: Totals = { inputTokens: 0, outputTokens: 0, prefillMs: 0, decodeMs: 0, firstDeltaAt: 0 };
+    const totals: Totals = {
+      inputTokens: 0,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      prefillMs: 0,
+      decodeMs: 0,
+      firstDeltaAt: 0,
+    };
 
     const generate = async (
       messages: ChatMessage[],
@@ -146,6 +157,7 @@ export class WorkerSummarizer implements Summarizer {
         this.options.decode,
       );
       totals.inputTokens += result.usage.inputTokens;
+      totals.cachedInputTokens += result.usage.cachedInputTokens;
       totals.outputTokens += result.usage.outputTokens;
       totals.prefillMs += result.usage.prefillMs;
       totals.decodeMs += result.usage.decodeMs;
@@ -263,7 +275,11 @@ export class WorkerSummarizer implements Summarizer {
         outputTokens: totals.outputTokens,
         loadMs: worker.loadMs,
         ttftMs: totals.firstDeltaAt ? totals.firstDeltaAt - started : totalMs,
-        prefillTokensPerSecond: totals.prefillMs > 0 ? (totals.inputTokens / totals.prefillMs) * 1000 : 0,
+        cachedInputTokens: totals.cachedInputTokens,
+        prefillTokensPerSecond:
+          totals.prefillMs > 0
+            ? ((totals.inputTokens - totals.cachedInputTokens) / totals.prefillMs) * 1000
+            : 0,
         decodeTokensPerSecond:
           totals.decodeMs > 0 ? (Math.max(0, totals.outputTokens - 1) / totals.decodeMs) * 1000 : 0,
         totalMs,
@@ -369,7 +385,10 @@ export class WorkerSummarizer implements Summarizer {
 
   /** Keeps a moving average of this device's prefill and decode rates. */
   private learnRates(result: GenerationResult): void {
-    const { prefillTokensPerSecond: prefill, decodeTokensPerSecond: decode } = result.usage;
+    const { prefillTokensPerSecond: measured, decodeTokensPerSecond: decode } = result.usage;
+    // A prompt read mostly from the prompt cache runs a few tokens through the model: too few to tell the rate.
+    const ran = result.usage.inputTokens - result.usage.cachedInputTokens;
+    const prefill = ran >= MIN_TOKENS_FOR_PREFILL_RATE ? measured : (this.rates?.prefill ?? 0);
     if (!(prefill > 0) || !(decode > 0)) return;
     this.rates = this.rates
       ? { prefill: 0.7 * this.rates.prefill + 0.3 * prefill, decode: 0.7 * this.rates.decode + 0.3 * decode }

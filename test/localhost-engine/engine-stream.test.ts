@@ -1,9 +1,12 @@
 /**
  * The engine end to end over real HTTPS on a generated tiny Phi-3 model: streaming, responsiveness, cancel, the
- * queue, and a worker that dies mid-generation.
+ * queue, the prompt cache across requests, and a worker that dies mid-generation.
  */
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import type { SummaryEvent } from '../../localhost-engine/api/schemas';
+import type { Paragraph } from '../../localhost-engine/api/schemas';
+import { loadTokenizer, promptTokenIds } from '../../localhost-engine/inference/tokenizer';
+import { buildMessages, renderDocument } from '../../localhost-engine/summarize/prompt';
 import { WorkerSummarizer } from '../../localhost-engine/summarize/worker-summarizer';
 import { collect, request, startTestEngine, summarizeStream, type TestEngine } from '../helpers/test-engine';
 
@@ -96,6 +99,30 @@ describe('engine over HTTPS on the tiny model', () => {
     }
     const section = events.find((e) => e.event.type === 'section')?.event;
     expect(section).toMatchObject({ part: 1, title: 'Quarterly report', paragraphs: [0, 3] });
+  });
+
+  it('summarizes a document again in another style reading the document from the prompt cache', async () => {
+    const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    const tokenizer = await loadTokenizer(dir);
+    const paragraphs = DOCUMENT.document.paragraphs as Paragraph[];
+    const prompt = (style: 'key-points' | 'paragraph'): number[] =>
+      promptTokenIds(tokenizer, buildMessages(renderDocument(paragraphs), { style, length: 'short' }));
+    const [keyPoints, paragraph] = [prompt('key-points'), prompt('paragraph')];
+    let shared = 0;
+    while (keyPoints[shared] === paragraph[shared]) shared++;
+    // The document comes before the style: the two prompts share it whole.
+    expect(tokenizer.decode(keyPoints.slice(0, shared))).toContain(`${renderDocument(paragraphs)}\n"""`);
+    const done = async (style: string): Promise<Extract<SummaryEvent, { type: 'done' }>> => {
+      const events = await collect(
+        await summarizeStream(engine, { ...DOCUMENT, options: { style, length: 'short' } }),
+      );
+      return events[events.length - 1].event as Extract<SummaryEvent, { type: 'done' }>;
+    };
+    await done('key-points');
+    const again = await done('paragraph');
+    expect(again.type).toBe('done');
+    expect(again.usage.inputTokens).toBe(paragraph.length);
+    expect(again.usage.cachedInputTokens).toBe(shared);
   });
 
   it('answers health while a generation runs (ordering, not timing)', async () => {

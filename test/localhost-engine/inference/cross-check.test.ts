@@ -159,7 +159,9 @@ describe('engine greedy tokens equal transformers.js generate', () => {
     });
 
     it('with repetition control off (plain argmax)', async () => {
+      // The same prompt again: the engine reads all of it but the last token from the prompt cache.
       const { result } = await engineRun(client, PLAIN_ARGMAX);
+      expect(result.usage.cachedInputTokens).toBe(promptIds.length - 1);
       expectSameTokens(result, await referenceTokens(model, promptIds, PLAIN_ARGMAX));
     });
   });
@@ -243,7 +245,8 @@ describe('engine greedy tokens equal transformers.js generate', () => {
 
     beforeAll(async () => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });
-      client = new InferenceWorkerClient({ modelDir: dir, device: 'cpu' });
+      // No prompt cache: the chunked run must read its whole prompt through the past, not from the last run.
+      client = new InferenceWorkerClient({ modelDir: dir, device: 'cpu', promptCacheIdleMs: 0 });
       const [tokenizer] = await Promise.all([loadTokenizer(dir), client.ensureLoaded()]);
       promptIds = promptTokenIds(tokenizer, MESSAGES);
       expect(client.state).toBe('ready');

@@ -1,7 +1,7 @@
 /**
  * The token loop's KV cache: the past it feeds is `[1, kv_heads, stride, head_size]` over its own buffers, a
- * prompt pass gets exactly the room it fills, decoding gets room to grow into, and growing keeps every head's
- * held positions where the graph expects them.
+ * prompt pass gets exactly the room it fills, decoding gets room to grow into, and growing (or reopening for the
+ * next generation) keeps every head's held positions where the graph expects them.
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
@@ -79,6 +79,44 @@ describe('KvCache', () => {
     expectHeld(cache, cache.feeds(held, 1), held);
     // Decoding's room stops at the capacity.
     expect(cache.stride).toBeLessThanOrEqual(60);
+  });
+
+  it('reopens for the next generation with the shared prefix of every head, in place or in a larger copy', () => {
+    const filled = (): KvCache => {
+      const cache = new KvCache(layout, 40);
+      let held = 0;
+      for (const n of [6, ...Array<number>(10).fill(1)]) {
+        cache.feeds(held, n);
+        cache.append(deltas(held, n), held, n);
+        held += n;
+      }
+      return cache;
+    };
+    // Fits: the same buffers, the stride made the room of the next prompt pass (9 held + 5 new), so that pass sees
+    // only the positions it attends to; the stride shrinks here (each head moves down, first head first).
+    const cache = filled();
+    expect(cache.stride).toBeGreaterThan(16);
+    const same = cache.reopened(30, 9, 5);
+    expect(same).toBe(cache);
+    expect(same.stride).toBe(14);
+    const past = same.feeds(9, 5);
+    expect(same.stride).toBe(14);
+    expectHeld(same, past, 9);
+    // Growing to it works as well (each head moves up, last head first).
+    const small = new KvCache(layout, 40);
+    small.feeds(0, 6);
+    small.append(deltas(0, 6), 0, 6);
+    expectHeld(small, small.reopened(40, 6, 20).feeds(6, 20), 6);
+    // Larger than its capacity: a new cache with the prefix copied.
+    const old = filled();
+    const larger = old.reopened(80, 12, 60);
+    expect(larger).not.toBe(old);
+    expect(larger.capacity).toBe(80);
+    expect(larger.stride).toBe(72);
+    expectHeld(larger, larger.feeds(12, 60), 12);
+    // Only positions it holds can be kept, and only a pass that fits.
+    expect(() => filled().reopened(30, 41, 1)).toThrow(RangeError);
+    expect(() => filled().reopened(30, 10, 21)).toThrow(/holds 30 positions; this pass needs 31/);
   });
 
   it('refuses a pass beyond its capacity', () => {

@@ -124,6 +124,8 @@ describe('a sharded engine', () => {
           device: 'cpu',
           optimizedModelsDir: null,
           shards,
+          // Both sides start each generation from an empty cache (shards keep no prompt cache).
+          promptCacheIdleMs: 0,
         });
         try {
           await client.ensureLoaded();
