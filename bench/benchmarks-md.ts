@@ -237,7 +237,7 @@ function longSection(r: Record<string, unknown>): string {
 ${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} on the CPU, length "${r.length}", an empty part cache.
 Documents are Debian's GPL text repeated under numbered headings, each summarized as key points ("first"), then
 again as a paragraph ("another style"), one engine for the whole run. "First text" is the time from the request to
-the first streamed \`delta\` (the first part's summary); "cached" counts the part summaries read from the part
+the first streamed \`delta\` (the first part's summary, or the final one when every part is cached); "cached" counts the part summaries read from the part
 cache and the prompt tokens read from the prompt cache (the last generation's keys and values) instead of run
 through the model; the prefill share is prefill time over prefill + decode time, and prefill tok/s counts the
 tokens run through the model, both summed over every generation of the run (parts, combine steps, final summary).
