@@ -233,7 +233,7 @@ export class InferenceWorkerClient {
         break;
       case 'counted':
         this.pending.delete(msg.id);
-        p.resolve(msg.tokens);
+        p.resolve({ tokens: msg.tokens, cached: msg.cached });
         break;
       case 'planned':
         this.pending.delete(msg.id);
@@ -316,7 +316,18 @@ export class InferenceWorkerClient {
 
   /** The length in tokens of each prompt, with the folder's chat template. */
   countPrompts(prompts: ChatMessage[][]): Promise<number[]> {
-    return this.request<number[]>((id) => ({ type: 'count', id, prompts }), null).done;
+    return this.countPromptsAndCache(prompts).then((c) => c.tokens);
+  }
+
+  /**
+   * Token counts of whole prompts, and how many of each prompt's tokens the next generation would read from the
+   * prompt cache (what the last generation left: `HeldCache` in `token-loop.ts`).
+   */
+  countPromptsAndCache(prompts: ChatMessage[][]): Promise<{ tokens: number[]; cached: number[] }> {
+    return this.request<{ tokens: number[]; cached: number[] }>(
+      (id) => ({ type: 'count', id, prompts }),
+      null,
+    ).done;
   }
 
   /** The document's parts for each budget, by the model's tokenizer (see summarize/chunker.ts). */

@@ -14,6 +14,7 @@ import {
   DEFAULT_DECODE,
   greedyLoop,
   readDecoderSignature,
+  sharedPrefix,
   type DecoderSignature,
   type HeldCache,
 } from './token-loop';
@@ -276,11 +277,15 @@ parentPort!.on('message', (msg: ToWorker) => {
     if (msg.type === 'load') await load(msg);
     else if (msg.type === 'generate') await generate(msg);
     else if (msg.type === 'count') {
-      withModel(msg.id, (m) => ({
-        type: 'counted',
-        id: msg.id,
-        tokens: msg.prompts.map((p) => promptTokenIds(m.tokenizer, p).length),
-      }));
+      withModel(msg.id, (m) => {
+        const prompts = msg.prompts.map((p) => promptTokenIds(m.tokenizer, p));
+        return {
+          type: 'counted',
+          id: msg.id,
+          tokens: prompts.map((ids) => ids.length),
+          cached: prompts.map((ids) => (m.held ? sharedPrefix(m.held.ids, ids, ids.length - 1) : 0)),
+        };
+      });
     } else if (msg.type === 'plan') {
       withModel(msg.id, (m) => {
         const count = counter(m.tokenizer);

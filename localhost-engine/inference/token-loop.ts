@@ -146,7 +146,7 @@ export interface HeldCache {
 }
 
 /** How many leading tokens `a` and `b` share, at most `limit`. */
-function sharedPrefix(a: readonly number[], b: readonly number[], limit: number): number {
+export function sharedPrefix(a: readonly number[], b: readonly number[], limit: number): number {
   let n = 0;
   while (n < limit && n < a.length && n < b.length && a[n] === b[n]) n++;
   return n;

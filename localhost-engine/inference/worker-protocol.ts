@@ -101,6 +101,12 @@ export type FromWorker =
       stopReason: 'eos' | 'length' | 'cancelled';
       usage: GenerationUsage;
     }
-  | { type: 'counted'; id: number; tokens: number[] }
+  | {
+      type: 'counted';
+      id: number;
+      tokens: number[];
+      /** Of each prompt's tokens, those the next generation would read from the prompt cache. */
+      cached: number[];
+    }
   | { type: 'planned'; id: number; plans: Part[][] }
   | { type: 'failed'; id: number; code: string; message: string };

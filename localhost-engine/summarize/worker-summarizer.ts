@@ -192,9 +192,13 @@ export class WorkerSummarizer implements Summarizer {
     let cachedParts = 0;
     if (single) {
       const whole = buildMessages(renderDocument(paragraphs), options);
-      const [wholeTokens] = await worker.countPrompts([whole]);
+      const {
+        tokens: [wholeTokens],
+        cached: [fromCache],
+      } = await worker.countPromptsAndCache([whole]);
       const cap = Math.min(finalMax, context - wholeTokens - MARGIN);
-      out.push(this.startEvent(request, paragraphs.length, 1, wholeTokens, 0, wholeTokens, cap));
+      // The estimate charges prefill only for the tokens the prompt cache will not supply.
+      out.push(this.startEvent(request, paragraphs.length, 1, wholeTokens, 0, wholeTokens - fromCache, cap));
       out.push({ type: 'progress', stage: 'map', part: 1, of: 1 });
       const result = await generate(whole, cap, (text) => out.push({ type: 'delta', text }));
       if (result.stopReason === 'cancelled') return;

@@ -3,7 +3,7 @@
  * tokens reads them from there instead of running them through the model again. Checked on the generated tiny
  * model through the engine's own graph: the tokens equal a fresh generation's, only the new tokens are fed, a
  * cancelled prompt's read part is kept, a larger generation gets a copy; and through the inference worker, which
- * reports the cached tokens and keeps none when told to.
+ * reports the cached tokens (before a generation too, for the plan's estimate) and keeps none when told to.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -179,7 +179,15 @@ describe('the prompt cache in the inference worker', () => {
 
   it('reports the prompt tokens read from the cache, and writes the same text', async () => {
     const client = await open();
+    expect((await client.countPromptsAndCache([MESSAGES])).cached).toEqual([0]);
     const first = await run(client);
+    // Before the next generation, the worker says what it would read from the cache: the same prompt all but its
+    // last token, a prompt with another user message only the system message and what precedes the user's text.
+    const other: ChatMessage[] = [MESSAGES[0], { role: 'user', content: 'Something else entirely.' }];
+    const counted = await client.countPromptsAndCache([MESSAGES, other]);
+    expect(counted.cached[0]).toBe(counted.tokens[0] - 1);
+    expect(counted.cached[1]).toBeGreaterThan(0);
+    expect(counted.cached[1]).toBeLessThan(counted.tokens[1] - 1);
     const second = await run(client);
     expect(first.usage.cachedInputTokens).toBe(0);
     expect(second.usage.cachedInputTokens).toBe(second.usage.inputTokens - 1);
@@ -190,6 +198,7 @@ describe('the prompt cache in the inference worker', () => {
   it('keeps no cache when told to keep it for 0 ms', async () => {
     const client = await open(0);
     await run(client);
+    expect((await client.countPromptsAndCache([MESSAGES])).cached).toEqual([0]);
     expect((await run(client)).usage.cachedInputTokens).toBe(0);
   });
 });
