@@ -9,15 +9,13 @@
  * the forms in alternating order. Writes milliseconds per step (all layers) and the rate the cache is read at to
  * `bench/results/attention.json` and BENCHMARKS.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { DataType, encodeModel } from '../models/onnx-proto';
 import type { NodeSpec } from '../models/onnx-proto';
 import { MODEL_SIZES, type ModelSize } from '../models/model-sizes';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
-import { writeBenchmarksMd } from './benchmarks-md';
+import { saveResult } from './benchmarks-md';
 import { machineLine, median } from './summary';
 
 const { values } = parseArgs({
@@ -172,9 +170,7 @@ async function main(): Promise<void> {
     headSize,
     contexts,
   };
-  mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  writeFileSync(path.join(__dirname, 'results', 'attention.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeBenchmarksMd();
+  saveResult('attention.json', result);
 }
 
 main().catch((err: unknown) => {

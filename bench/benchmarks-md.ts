@@ -2,7 +2,7 @@
  * Writes BENCHMARKS.md from the raw results the benchmark commands leave in bench/results/, so the document only
  * ever shows numbers a command in this repository produced.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const RESULTS = path.join(__dirname, 'results');
@@ -389,4 +389,11 @@ export function writeBenchmarksMd(): void {
     path.join(__dirname, '..', 'BENCHMARKS.md'),
     `# Benchmarks\n\nEvery figure below was written by the command named in its section; rerun it to reproduce.\n\n${sections.join('\n')}`,
   );
+}
+
+/** Writes one bench's raw results to `bench/results/<file>` and rewrites BENCHMARKS.md from all of them. */
+export function saveResult(file: string, result: unknown): void {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(path.join(RESULTS, file), `${JSON.stringify(result, null, 2)}\n`);
+  writeBenchmarksMd();
 }

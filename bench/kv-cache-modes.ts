@@ -11,7 +11,7 @@
  * - engine: the engine's own graph, whose attention reads the past in place (`direct-attention-graph.ts`).
  * Reports each mode's decode rate and whether their greedy tokens agree.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -22,7 +22,7 @@ import { engineKvGraph } from '../localhost-engine/inference/direct-attention-gr
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
 import { benchPrompt } from './bench-prompt';
-import { writeBenchmarksMd } from './benchmarks-md';
+import { saveResult } from './benchmarks-md';
 import { machineLine } from './summary';
 
 const { values } = parseArgs({
@@ -97,9 +97,7 @@ async function main(): Promise<void> {
     sameTokens: Object.values(results).every((r) => same(r.tokens, results.copies.tokens)),
   };
   console.log(JSON.stringify(result));
-  mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  writeFileSync(path.join(__dirname, 'results', 'kv-cache.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeBenchmarksMd();
+  saveResult('kv-cache.json', result);
 }
 
 main().catch((err) => {

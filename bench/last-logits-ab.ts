@@ -5,7 +5,7 @@
  * order, through the engine's token loop. Writes each side's prefill rates, their medians and whether the first
  * token agrees to `bench/results/last-logits.json` and its section of BENCHMARKS.md.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -16,7 +16,7 @@ import { lastPositionLogits } from '../localhost-engine/inference/last-logits-gr
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
 import { benchPrompt } from './bench-prompt';
-import { writeBenchmarksMd } from './benchmarks-md';
+import { saveResult } from './benchmarks-md';
 import { machineLine, median } from './summary';
 
 const { values } = parseArgs({
@@ -76,9 +76,7 @@ async function main(): Promise<void> {
     sameFirstToken: firstTokens.size === 1,
   };
   console.log(JSON.stringify(result));
-  mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  writeFileSync(path.join(__dirname, 'results', 'last-logits.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeBenchmarksMd();
+  saveResult('last-logits.json', result);
 }
 
 main().catch((err: unknown) => {

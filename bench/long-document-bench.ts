@@ -8,7 +8,7 @@
  *
  * Writes bench/results/long-document.json and rewrites BENCHMARKS.md.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ import type { ModelSize } from '../models/model-sizes';
 import { licenceDocument } from '../test/helpers/long-document';
 import { startTestEngine, summarizeStream, type TestEngine } from '../test/helpers/test-engine';
 import { BENCH_OPTIMIZED_DIR } from './bench-home';
-import { writeBenchmarksMd } from './benchmarks-md';
+import { saveResult } from './benchmarks-md';
 import { machineLine } from './summary';
 
 const { values } = parseArgs({
@@ -34,12 +34,13 @@ const wordCounts = (values.words ?? ['1000', '5000', '20000']).map(Number);
 
 /** Writes the rows so far (a long run that is stopped keeps what it measured) and rewrites BENCHMARKS.md. */
 function save(rows: Array<Record<string, number | string>>): void {
-  mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  writeFileSync(
-    path.join(__dirname, 'results', 'long-document.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), machine: machineLine(), size, length: values.length, rows }, null, 2)}\n`,
-  );
-  writeBenchmarksMd();
+  saveResult('long-document.json', {
+    date: new Date().toISOString(),
+    machine: machineLine(),
+    size,
+    length: values.length,
+    rows,
+  });
 }
 
 /** One summary of a `words`-word document in `style`, timed from the request. */

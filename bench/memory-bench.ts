@@ -11,12 +11,12 @@
  * RSS, what is left over (onnxruntime's working memory and transients), and the prefill and decode rates.
  * Writes bench/results/memory.json and rewrites BENCHMARKS.md.
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import type { ModelSize } from '../models/model-sizes';
-import { writeBenchmarksMd } from './benchmarks-md';
+import { saveResult } from './benchmarks-md';
 import type { MemoryRun } from './memory-runner';
 import { runChild } from './run-child';
 import { machineLine } from './summary';
@@ -58,10 +58,7 @@ async function main(): Promise<void> {
     newTokens: Number(values['new-tokens']),
     rows,
   };
-  const out = path.join(__dirname, 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'memory.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeBenchmarksMd();
+  saveResult('memory.json', result);
   console.log(JSON.stringify(result));
 }
 

@@ -17,14 +17,14 @@
  * bench/results/engine-<size>-<device>.json, which BENCHMARKS.md shows in a section of its own.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import { MODEL_SIZES, type ModelSize } from '../models/model-sizes';
 import { BENCH_OPTIMIZED_DIR } from './bench-home';
-import { writeBenchmarksMd } from './benchmarks-md';
+import { saveResult } from './benchmarks-md';
 import type { RunnerResult } from './runner-result';
 import { RUNNING_AS_JS, runChild as runScript } from './run-child';
 import { measureCeilings, modelCosts } from './ceilings';
@@ -301,9 +301,7 @@ async function main(): Promise<void> {
   for (const side of [...engine, ...transformers])
     for (const run of side.runs ?? []) run.tokens = run.tokens.slice(0, 8);
   console.log(JSON.stringify({ load: report.load, perPrompt, memory: report.memory }, null, 2));
-  mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  writeFileSync(path.join(__dirname, 'results', resultFile), `${JSON.stringify(report, null, 2)}\n`);
-  writeBenchmarksMd();
+  saveResult(resultFile, report);
 }
 
 main().catch((err) => {

@@ -13,52 +13,16 @@ import { emptyPast } from '../../helpers/empty-past';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import { directAttention, engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
 import { kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
-import { fields, findGraph, stringField } from '../../../localhost-engine/inference/onnx-bytes';
 import { KvCache } from '../../../localhost-engine/inference/kv-cache';
 import { readDecoderSignature } from '../../../localhost-engine/inference/token-loop';
 import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
 import { passFeeds } from '../../helpers/pass-feeds';
 import { profiledKernels } from '../../helpers/execution-order';
+import { graphOf, type GraphNode } from '../../helpers/graph-nodes';
 import { sessionOptions } from '../../../localhost-engine/inference/session-factory';
 import { MODEL_SIZES } from '../../../models/model-sizes';
 
-interface Node {
-  opType: string;
-  inputs: string[];
-  /** An If node's branches, by attribute name. */
-  branches: Record<string, Node[]>;
-}
-
-const text = (bytes: Uint8Array, from: number, to: number): string =>
-  new TextDecoder().decode(bytes.subarray(from, to));
-
-/** A GraphProto's nodes (with If branches) and output names, from its bytes [from, to). */
-function graphAt(bytes: Uint8Array, from: number, to: number): { nodes: Node[]; outputs: string[] } {
-  const nodes: Node[] = [];
-  const outputs: string[] = [];
-  for (const f of fields(bytes, from, to)) {
-    if (f.number === 12) outputs.push(stringField(bytes, f, 1));
-    if (f.number !== 1) continue;
-    const node: Node = { opType: stringField(bytes, f, 4), inputs: [], branches: {} };
-    for (const x of fields(bytes, f.payloadStart, f.end)) {
-      if (x.number === 1) node.inputs.push(text(bytes, x.payloadStart, x.end));
-      if (x.number !== 5) continue;
-      for (const g of fields(bytes, x.payloadStart, x.end)) {
-        if (g.number === 6)
-          node.branches[stringField(bytes, x, 1)] = graphAt(bytes, g.payloadStart, g.end).nodes;
-      }
-    }
-    nodes.push(node);
-  }
-  return { nodes, outputs };
-}
-
-function graphOf(model: Uint8Array): { nodes: Node[]; outputs: string[] } {
-  const graph = findGraph(model);
-  return graphAt(model, graph.payloadStart, graph.end);
-}
-
-const readsPast = (n: Node): boolean => n.inputs.some((i) => i.startsWith('past_key_values.'));
+const readsPast = (n: GraphNode): boolean => n.inputs.some((i) => i.startsWith('past_key_values.'));
 
 describe('directAttention', () => {
   it.each(GENERATED_LAYOUTS)(
