@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SummaryEvent, SummaryStyle } from '../localhost-engine/api/schemas';
-import { WorkerSummarizer } from '../localhost-engine/summarize/worker-summarizer';
+import { localSummarizer } from '../localhost-engine/summarize/document-summarizer';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import type { ModelSize } from '../models/model-sizes';
 import { licenceDocument } from '../test/helpers/long-document';
@@ -88,7 +88,7 @@ async function summarizeOnce(
 async function main(): Promise<void> {
   const modelDir = await ensureGeneratedModel({ size, layout: 'transformers' });
   // A fresh cache: every part is computed, as on a first run.
-  const summarizer = new WorkerSummarizer({
+  const summarizer = localSummarizer({
     modelDir,
     device: 'cpu',
     cacheDir: mkdtempSync(path.join(os.tmpdir(), 'ls-bench-')),
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const engine = await startTestEngine(modelDir, { summarizer, maxRequestMs: 6 * 60 * 60_000 });
   const rows: Array<Record<string, number | string>> = [];
   try {
-    await summarizer.warmUp();
+    await summarizer.generator.warmUp();
     for (const words of wordCounts) {
       // The document as a user first summarizes it, then the same document in another style: its parts' summaries
       // come from the part cache and the prompt's start (the document, or the parts' summaries) from the prompt

@@ -8,7 +8,7 @@ import type { ModelFlags } from './model-store/settings';
 import { DocumentReadError, readDocumentFile } from './documents/read-document-file';
 import { closeOnSignals, startEngine } from './server';
 import { hasText } from './summarize/summarizer';
-import { WorkerSummarizer } from './summarize/worker-summarizer';
+import { localSummarizer } from './summarize/document-summarizer';
 import { MODEL_MISSING_MESSAGE } from './routes/summarize';
 import { CatalogError } from './model-store/catalog';
 import { MODELS_USAGE, modelsCommand, ModelsUsageError } from './model-store/models-command';
@@ -113,7 +113,7 @@ async function summarize(
     io.stderr.write(`${file} has no text to summarize.\n`);
     return 1;
   }
-  const summarizer = new WorkerSummarizer({
+  const summarizer = localSummarizer({
     modelDir: config.modelDir,
     device: config.device,
     optimizedModelsDir: config.optimizedCopy ? undefined : null,
@@ -123,7 +123,7 @@ async function summarize(
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   try {
-    await summarizer.warmUp();
+    await summarizer.generator.warmUp();
     const health = summarizer.health();
     if (health.state === 'missing') {
       io.stderr.write(`${MODEL_MISSING_MESSAGE} (looked in ${config.modelDir})\n`);

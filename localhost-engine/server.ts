@@ -13,7 +13,8 @@ import { loadCatalog } from './model-store/catalog';
 import { ModelStore } from './model-store/model-store';
 import { resolveModelSettings, type ModelFlags } from './model-store/settings';
 import { LIMITS } from './api/schemas';
-import { WorkerSummarizer } from './summarize/worker-summarizer';
+import { DocumentSummarizer, localSummarizer } from './summarize/document-summarizer';
+import { LocalGenerator } from './summarize/local-generator';
 import type { Summarizer } from './summarize/summarizer';
 import { VERSION } from './version';
 
@@ -62,7 +63,7 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
   if (modelStore) modelStore.activeDir = modelDir;
   const summarizer =
     opts.summarizer ??
-    new WorkerSummarizer({
+    localSummarizer({
       modelDir,
       device: config.device,
       optimizedModelsDir: config.optimizedCopy ? undefined : null,
@@ -124,9 +125,10 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
   }
   const address = instance.server.address();
   const port = address && typeof address === 'object' ? address.port : config.port;
-  if (summarizer instanceof WorkerSummarizer) {
-    const worker = summarizer.worker;
-    void summarizer
+  const local = summarizer instanceof DocumentSummarizer ? summarizer.generator : null;
+  if (local instanceof LocalGenerator) {
+    const worker = local.worker;
+    void local
       .warmUp()
       .then(() => {
         if (worker.state !== 'ready') return;

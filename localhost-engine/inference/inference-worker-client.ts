@@ -46,8 +46,16 @@ export interface WorkerClientOptions {
 }
 
 export interface GenerationCallbacks {
-  onStarted: (inputTokens: number, device: Device) => void;
+  onStarted?: (started: { inputTokens: number; cachedInputTokens: number; maxNewTokens: number }) => void;
   onDelta: (text: string) => void;
+}
+
+/** What to generate: chat messages, or (benchmarks) exact prompt token ids. */
+export interface GenerationInput {
+  messages: ChatMessage[];
+  maxNewTokens: number;
+  /** A prompt that leaves less room than this fails with `PromptTooLongError`; default `maxNewTokens`. */
+  minNewTokens?: number;
 }
 
 export interface GenerationResult {
@@ -65,6 +73,17 @@ export class InferenceError extends Error {
   ) {
     super(message);
     this.name = 'InferenceError';
+  }
+}
+
+/** The prompt leaves less room than the generation asked for (`input_too_long`); nothing ran. */
+export class PromptTooLongError extends InferenceError {
+  constructor(
+    message: string,
+    readonly inputTokens: number,
+  ) {
+    super('input_too_long', message);
+    this.name = 'PromptTooLongError';
   }
 }
 
@@ -222,7 +241,11 @@ export class InferenceWorkerClient {
     switch (msg.type) {
       case 'started':
         this.device = msg.device;
-        p.callbacks?.onStarted(msg.inputTokens, msg.device);
+        p.callbacks?.onStarted?.({
+          inputTokens: msg.inputTokens,
+          cachedInputTokens: msg.cachedInputTokens,
+          maxNewTokens: msg.maxNewTokens,
+        });
         break;
       case 'delta':
         p.callbacks?.onDelta(msg.text);
@@ -241,7 +264,11 @@ export class InferenceWorkerClient {
         break;
       case 'failed':
         this.pending.delete(msg.id);
-        p.reject(new InferenceError(msg.code, msg.message));
+        p.reject(
+          msg.inputTokens !== undefined
+            ? new PromptTooLongError(msg.message, msg.inputTokens)
+            : new InferenceError(msg.code, msg.message),
+        );
         break;
     }
   }
@@ -263,18 +290,18 @@ export class InferenceWorkerClient {
   }
 
   /**
-   * Generates a reply to `messages`. Aborting `signal` stops the worker's loop before its next forward pass; the
-   * result then says `cancelled`.
-   * @throws InferenceError `input_too_long`, `worker_crashed`, `model_not_ready` or `inference_failed`.
+   * Generates a reply to `input.messages`, at most `input.maxNewTokens` tokens or the room the prompt leaves.
+   * Aborting `signal` stops the worker's loop before its next forward pass; the result then says `cancelled`.
+   * @throws PromptTooLongError when the prompt leaves less room than `input.minNewTokens`; InferenceError
+   *   `worker_crashed`, `model_not_ready` or `inference_failed`.
    */
   async generate(
-    messages: ChatMessage[],
-    maxNewTokens: number,
+    input: GenerationInput,
     callbacks: GenerationCallbacks,
     signal?: AbortSignal,
     decode?: Partial<DecodeSettings>,
   ): Promise<GenerationResult> {
-    return this.runGeneration({ messages, maxNewTokens, decode }, callbacks, signal);
+    return this.runGeneration({ ...input, decode }, callbacks, signal);
   }
 
   /**

@@ -146,21 +146,31 @@ async function generate(req: GenerateRequest): Promise<void> {
   const started = performance.now();
   const promptIds = req.promptIds ?? promptTokenIds(model.tokenizer, req.messages);
   const budget = model.folder.contextLength;
-  if (promptIds.length + req.maxNewTokens > budget) {
+  const room = budget - promptIds.length;
+  if (room < (req.minNewTokens ?? req.maxNewTokens)) {
     post({
       type: 'failed',
       id: req.id,
       code: 'input_too_long',
-      message: `The text is ${promptIds.length} tokens with the instructions; this model reads at most ${budget} tokens at once, including room for a ${req.maxNewTokens}-token summary. Select fewer paragraphs or choose a shorter summary.`,
+      inputTokens: promptIds.length,
+      message: `The text is ${promptIds.length} tokens with the instructions; this model reads at most ${budget} tokens at once, including room for a ${req.minNewTokens ?? req.maxNewTokens}-token summary. Select fewer paragraphs or choose a shorter summary.`,
     });
     return;
   }
-  post({ type: 'started', id: req.id, inputTokens: promptIds.length, device: model.device });
+  const maxNewTokens = Math.min(req.maxNewTokens, room);
+  post({
+    type: 'started',
+    id: req.id,
+    inputTokens: promptIds.length,
+    cachedInputTokens: model.held ? sharedPrefix(model.held.ids, promptIds, promptIds.length - 1) : 0,
+    maxNewTokens,
+    device: model.device,
+  });
 
   const settings = {
     ...DEFAULT_DECODE,
     ...req.decode,
-    maxNewTokens: req.maxNewTokens,
+    maxNewTokens,
     eosTokenIds: req.ignoreEos ? [] : model.folder.eosTokenIds,
   };
   // Text already sent survives a device fallback: the retry on the CPU re-generates it silently.

@@ -45,6 +45,8 @@ export interface GenerateRequest {
   /** Benchmarks: generate exactly `maxNewTokens`, past any stop token. */
   ignoreEos?: boolean;
   maxNewTokens: number;
+  /** A prompt that leaves less room than this fails with `input_too_long`; default `maxNewTokens`. */
+  minNewTokens?: number;
   decode?: Partial<Omit<DecodeSettings, 'maxNewTokens' | 'eosTokenIds'>>;
 }
 
@@ -91,7 +93,16 @@ export type FromWorker =
     }
   | { type: 'load-failed'; message: string }
   | { type: 'device-fallback'; from: Device; to: Device; reason: string }
-  | { type: 'started'; id: number; inputTokens: number; device: Device }
+  | {
+      type: 'started';
+      id: number;
+      inputTokens: number;
+      /** Of `inputTokens`, those the prompt cache supplies. */
+      cachedInputTokens: number;
+      /** The cap in force: the request's, or the room the prompt leaves. */
+      maxNewTokens: number;
+      device: Device;
+    }
   | { type: 'delta'; id: number; text: string }
   | {
       type: 'finished';
@@ -109,4 +120,4 @@ export type FromWorker =
       cached: number[];
     }
   | { type: 'planned'; id: number; plans: Part[][] }
-  | { type: 'failed'; id: number; code: string; message: string };
+  | { type: 'failed'; id: number; code: string; message: string; inputTokens?: number };

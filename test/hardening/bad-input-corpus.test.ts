@@ -7,7 +7,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { SummaryEvent } from '../../localhost-engine/api/schemas';
-import { WorkerSummarizer } from '../../localhost-engine/summarize/worker-summarizer';
+import { localSummarizer } from '../../localhost-engine/summarize/document-summarizer';
 import { generatedCases } from '../fixtures/bad-input/generated';
 import { request, startTestEngine, type TestEngine } from '../helpers/test-engine';
 import { caseBody, fileCases, type BadInputCase } from './bad-input-case';
@@ -28,9 +28,9 @@ describe('bad input corpus', () => {
 
   beforeAll(async () => {
     const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
-    const summarizer = new WorkerSummarizer({ modelDir, device: 'cpu', maxNewTokens: 8 });
+    const summarizer = localSummarizer({ modelDir, device: 'cpu', maxNewTokens: 8 });
     engine = await startTestEngine(modelDir, { summarizer });
-    await summarizer.warmUp();
+    await summarizer.generator.warmUp();
   });
   afterAll(async () => {
     await engine.close();

@@ -6,7 +6,9 @@ import https from 'node:https';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { LIMITS, type SummaryEvent } from '../../localhost-engine/api/schemas';
 import { MAX_NEW_TOKENS } from '../../localhost-engine/summarize/prompt';
-import { WorkerSummarizer } from '../../localhost-engine/summarize/worker-summarizer';
+import { localSummarizer } from '../../localhost-engine/summarize/document-summarizer';
+import type { LocalGenerator } from '../../localhost-engine/summarize/local-generator';
+import { localGenerator } from '../helpers/local-generator';
 import {
   collect,
   engineRequestOptions,
@@ -22,9 +24,8 @@ const LONG_REQUEST = {
   options: { length: 'long' },
 };
 
-function summarizer(engine: TestEngine): WorkerSummarizer {
-  if (!(engine.summarizer instanceof WorkerSummarizer)) throw new Error('expected the real summarizer');
-  return engine.summarizer;
+function summarizer(engine: TestEngine): LocalGenerator {
+  return localGenerator(engine.summarizer);
 }
 
 async function events(engine: TestEngine, body: unknown): Promise<SummaryEvent[]> {
@@ -114,7 +115,7 @@ describe('an engine-wide output cap', () => {
   beforeAll(async () => {
     const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
     engine = await startTestEngine(modelDir, {
-      summarizer: new WorkerSummarizer({ modelDir, device: 'cpu', maxNewTokens: CAP }),
+      summarizer: localSummarizer({ modelDir, device: 'cpu', maxNewTokens: CAP }),
     });
   });
   afterAll(async () => engine.close());

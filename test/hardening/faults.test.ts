@@ -9,10 +9,9 @@ import { Writable } from 'node:stream';
 import { InferenceWorkerClient } from '../../localhost-engine/inference/inference-worker-client';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import type { SummaryEvent } from '../../localhost-engine/api/schemas';
-import {
-  WorkerSummarizer,
-  type WorkerSummarizerOptions,
-} from '../../localhost-engine/summarize/worker-summarizer';
+import { localSummarizer } from '../../localhost-engine/summarize/document-summarizer';
+import type { LocalGenerator, LocalGeneratorOptions } from '../../localhost-engine/summarize/local-generator';
+import { localGenerator } from '../helpers/local-generator';
 import { collect, request, startTestEngine, summarizeStream, type TestEngine } from '../helpers/test-engine';
 
 const REQUEST = {
@@ -20,9 +19,8 @@ const REQUEST = {
   options: { length: 'long' },
 };
 
-function summarizer(engine: TestEngine): WorkerSummarizer {
-  if (!(engine.summarizer instanceof WorkerSummarizer)) throw new Error('expected the real summarizer');
-  return engine.summarizer;
+function summarizer(engine: TestEngine): LocalGenerator {
+  return localGenerator(engine.summarizer);
 }
 
 /** Runs a long summary and kills the worker after its second delta; returns the events. */
@@ -109,9 +107,9 @@ describe('a GPU that fails at run time [needs the injectRunFailure seam]', () =>
         logLines.push(`device ${from} failed; using ${to}`);
       },
     };
-    const withSeam: WorkerSummarizerOptions = options;
+    const withSeam: LocalGeneratorOptions = options;
     engine = await startTestEngine(modelDir, {
-      summarizer: new WorkerSummarizer(withSeam),
+      summarizer: localSummarizer(withSeam),
       logger: {
         level: 'warn',
         stream: new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) }),

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { LIMITS } from '../../localhost-engine/api/schemas';
-import { WorkerSummarizer } from '../../localhost-engine/summarize/worker-summarizer';
+import { localGenerator } from '../helpers/local-generator';
 import { request, startTestEngine, type TestEngine } from '../helpers/test-engine';
 
 const BODY = JSON.stringify({ text: 'A short document.\n\nWith two paragraphs.' });
@@ -44,7 +44,7 @@ describe('a truncated model file', () => {
     const graph = path.join(dir, 'model.onnx');
     truncateSync(graph, Math.floor(statSync(graph).size / 2));
     engine = await startTestEngine(dir);
-    await (engine.summarizer as WorkerSummarizer).warmUp();
+    await localGenerator(engine.summarizer).warmUp();
   });
   afterAll(async () => engine.close());
 

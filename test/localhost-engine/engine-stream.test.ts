@@ -7,7 +7,8 @@ import type { SummaryEvent } from '../../localhost-engine/api/schemas';
 import type { Paragraph } from '../../localhost-engine/api/schemas';
 import { loadTokenizer, promptTokenIds } from '../../localhost-engine/inference/tokenizer';
 import { buildMessages, renderDocument } from '../../localhost-engine/summarize/prompt';
-import { WorkerSummarizer } from '../../localhost-engine/summarize/worker-summarizer';
+import type { LocalGenerator } from '../../localhost-engine/summarize/local-generator';
+import { localGenerator } from '../helpers/local-generator';
 import { collect, request, startTestEngine, summarizeStream, type TestEngine } from '../helpers/test-engine';
 
 const DOCUMENT = {
@@ -34,9 +35,8 @@ const DOCUMENT = {
   options: { style: 'key-points', length: 'short' },
 };
 
-function worker(engine: TestEngine): WorkerSummarizer {
-  if (!(engine.summarizer instanceof WorkerSummarizer)) throw new Error('expected the real summarizer');
-  return engine.summarizer;
+function worker(engine: TestEngine): LocalGenerator {
+  return localGenerator(engine.summarizer);
 }
 
 describe('engine over HTTPS on the tiny model', () => {

@@ -14,7 +14,7 @@ import {
   MAX_NEW_TOKENS,
   renderPartSummaries,
 } from '../../localhost-engine/summarize/prompt';
-import { WorkerSummarizer } from '../../localhost-engine/summarize/worker-summarizer';
+import { localSummarizer } from '../../localhost-engine/summarize/document-summarizer';
 import { coverage, licenceDocument } from '../helpers/long-document';
 import { collect, startTestEngine, summarizeStream, type TestEngine } from '../helpers/test-engine';
 
@@ -27,7 +27,7 @@ describe('a 50,000-word document', () => {
 
   beforeAll(async () => {
     const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
-    const summarizer = new WorkerSummarizer({
+    const summarizer = localSummarizer({
       modelDir,
       device: 'cpu',
       cacheDir: mkdtempSync(path.join(os.tmpdir(), 'ls-cache-')),

@@ -89,9 +89,8 @@ async function engineRun(
 ): Promise<{ result: GenerationResult; steps: number }> {
   const stepsBefore = client.steps;
   const result = await client.generate(
-    MESSAGES,
-    MAX_NEW_TOKENS,
-    { onStarted: () => undefined, onDelta: () => undefined },
+    { messages: MESSAGES, maxNewTokens: MAX_NEW_TOKENS },
+    { onDelta: () => undefined },
     undefined,
     decode,
   );

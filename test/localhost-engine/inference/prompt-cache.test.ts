@@ -174,7 +174,7 @@ describe('the prompt cache in the inference worker', () => {
     return client;
   };
   const run = (client: InferenceWorkerClient) =>
-    client.generate(MESSAGES, 12, { onStarted: () => undefined, onDelta: () => undefined });
+    client.generate({ messages: MESSAGES, maxNewTokens: 12 }, { onDelta: () => undefined });
   afterAll(async () => Promise.all(clients.map((c) => c.close())));
 
   it('reports the prompt tokens read from the cache, and writes the same text', async () => {

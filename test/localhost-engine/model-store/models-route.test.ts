@@ -12,7 +12,7 @@ import type {
   ModelsResponse,
 } from '../../../localhost-engine/api/schemas';
 import { ModelStore } from '../../../localhost-engine/model-store/model-store';
-import { WorkerSummarizer } from '../../../localhost-engine/summarize/worker-summarizer';
+import { localGenerator } from '../../helpers/local-generator';
 import { addTinyModels, FakeHub, type TinyModels } from '../../helpers/fake-hub';
 import {
   collect,
@@ -201,8 +201,7 @@ describe('/api/models', () => {
     });
     expect(hub.bytesServed()).toBe(total - resumed);
 
-    if (!(engine.summarizer instanceof WorkerSummarizer)) throw new Error('expected the real summarizer');
-    await engine.summarizer.warmUp();
+    await localGenerator(engine.summarizer).warmUp();
     expect((await getJson<HealthResponse>('/api/health')).model).toMatchObject({
       state: 'ready',
       device: 'cpu',

@@ -29,7 +29,7 @@ beforeAll(async () => {
       return out;
     },
   };
-  // The engine's own arithmetic (worker-summarizer.ts): context − prompt overhead − part answer − margin.
+  // The engine's own arithmetic (document-summarizer.ts): context − prompt overhead − part answer − margin.
   const overhead = promptTokenIds(tokenizer, buildPartMessages('', 999, 999)).length;
   budget = CONTEXT - overhead - PART_MAX_NEW_TOKENS.medium - 8;
 });

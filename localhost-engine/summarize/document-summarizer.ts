@@ -1,0 +1,445 @@
+/**
+ * The summarizer over any generator (`text-generator.ts`). A document that fits the model's context is summarized
+ * in one prompt; a longer one is split into parts along its structure (./chunker.ts), each part is summarized (the
+ * map step, streamed as `delta`s tagged with the part, then a `section` event), and the part summaries are
+ * combined — recursively while they do not fit — into the final summary, which streams last. No paragraph is ever
+ * dropped.
+ */
+import path from 'node:path';
+import type { Paragraph, SummaryEvent } from '../api/schemas';
+import { AsyncChannel } from '../inference/async-channel';
+import { InferenceError } from '../inference/inference-worker-client';
+import { userDataDir } from '../paths';
+import { MAX_CHARS_PER_TOKEN, type Part } from './chunker';
+import { LocalGenerator, type LocalGeneratorOptions } from './local-generator';
+import {
+  buildCombineMessages,
+  buildFinalMessages,
+  buildMessages,
+  buildPartMessages,
+  headingLevel,
+  MAX_NEW_TOKENS,
+  PART_MAX_NEW_TOKENS,
+  PROMPT_VERSION,
+  renderDocument,
+  renderPartSummaries,
+  resolveOptions,
+  type ChatMessage,
+  type ResolvedOptions,
+} from './prompt';
+import { cacheKey, SummaryCache } from './summary-cache';
+import { requestParagraphs, type ModelHealth, type Summarizer, type SummaryRequest } from './summarizer';
+import type { Generation, GenerationStart, PromptTooLong, TextGenerator } from './text-generator';
+
+export interface SummarizerOptions {
+  /** An upper bound on the final summary's tokens whatever the length option asks. */
+  maxNewTokens?: number;
+  /** An upper bound on each part summary's tokens. */
+  partMaxNewTokens?: number;
+  /** The context to plan for, when smaller than the model's (tests force several parts on small documents). */
+  contextTokens?: number;
+  /** Where part summaries are cached on disk; null keeps them in memory only. Default: the user data folder. */
+  cacheDir?: string | null;
+}
+
+/** Tokens kept free between a part's prompt and the context's end, for template differences at boundaries. */
+const MARGIN = 8;
+
+/** Fewer prompt tokens run through the model than this say little about its prefill rate. */
+const MIN_TOKENS_FOR_PREFILL_RATE = 64;
+
+interface Totals {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+  firstDeltaAt: number;
+}
+
+/** One generation as the summarizer runs it: its answer streamed to `onDelta`, its usage added to the totals. */
+type Generate = (
+  messages: ChatMessage[],
+  limits: { maxNewTokens: number; minNewTokens: number },
+  onDelta: ((text: string) => void) | null,
+  onStart?: (start: GenerationStart) => void,
+) => Promise<Generation | PromptTooLong>;
+
+export class DocumentSummarizer<G extends TextGenerator = TextGenerator> implements Summarizer {
+  private readonly cache: SummaryCache;
+  /** Rates measured on this device so far, for the plan's time estimate. */
+  private rates: { prefill: number; decode: number } | null = null;
+
+  constructor(
+    readonly generator: G,
+    private readonly options: SummarizerOptions = {},
+  ) {
+    const dir =
+      options.cacheDir === undefined ? path.join(userDataDir(), 'cache', 'part-summaries') : options.cacheDir;
+    this.cache = new SummaryCache(dir);
+  }
+
+  health(): ModelHealth {
+    return this.generator.health();
+  }
+
+  stream(request: SummaryRequest, signal: AbortSignal): AsyncIterable<SummaryEvent> {
+    const out = new AsyncChannel<SummaryEvent>();
+    this.run(request, signal, out).then(
+      () => out.close(),
+      (err: Error) => {
+        const code = err instanceof InferenceError ? err.code : 'internal_error';
+        out.push({ type: 'error', code, message: err.message });
+        out.close();
+      },
+    );
+    return out;
+  }
+
+  private async ensureReady(out: AsyncChannel<SummaryEvent>): Promise<void> {
+    if (this.generator.health().state === 'ready') return;
+    out.push({ type: 'progress', stage: 'load', part: 0, of: 1 });
+    await this.generator.ensureReady();
+    out.push({ type: 'progress', stage: 'load', part: 1, of: 1 });
+  }
+
+  private async run(
+    request: SummaryRequest,
+    signal: AbortSignal,
+    out: AsyncChannel<SummaryEvent>,
+  ): Promise<void> {
+    await this.ensureReady(out);
+    if (signal.aborted) return;
+    const started = performance.now();
+    const generator = this.generator;
+    const paragraphs = requestParagraphs(request.body);
+    const options = resolveOptions(request.body.options);
+    const context = Math.min(this.options.contextTokens ?? Infinity, generator.info().contextLength);
+    const finalMax = Math.min(MAX_NEW_TOKENS[options.length], this.options.maxNewTokens ?? Infinity);
+    const partMax = Math.min(PART_MAX_NEW_TOKENS[options.length], this.options.partMaxNewTokens ?? Infinity);
+    const totals: Totals = {
+      inputTokens: 0,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      prefillMs: 0,
+      decodeMs: 0,
+      firstDeltaAt: 0,
+    };
+
+    const generate: Generate = async (messages, limits, onDelta, onStart) => {
+      // A context smaller than the model's (tests) bounds the answer's room too.
+      const result = await generator.generate(
+        { messages, ...limits },
+        {
+          onStart,
+          onDelta: (text) => {
+            if (!totals.firstDeltaAt) totals.firstDeltaAt = performance.now();
+            onDelta?.(text);
+          },
+        },
+        signal,
+      );
+      if (result.stopReason === 'too_long') return result;
+      totals.inputTokens += result.usage.inputTokens;
+      totals.cachedInputTokens += result.usage.cachedInputTokens;
+      totals.outputTokens += result.usage.outputTokens;
+      totals.prefillMs += result.usage.prefillMs;
+      totals.decodeMs += result.usage.decodeMs;
+      this.learnRates(result);
+      return result;
+    };
+
+    // One prompt when the document fits with room for at least a part-sized answer: the generator refuses it
+    // before any work otherwise. More characters than MAX_CHARS_PER_TOKEN per token of context cannot fit.
+    const chars = paragraphs.reduce((n, p) => n + p.text.length + 1, 0);
+    let whole: Generation | PromptTooLong | null = null;
+    if (chars <= context * MAX_CHARS_PER_TOKEN) {
+      whole = await generate(
+        buildMessages(renderDocument(paragraphs), options),
+        { maxNewTokens: finalMax, minNewTokens: Math.min(partMax, finalMax) },
+        (text) => out.push({ type: 'delta', text }),
+        (start) => {
+          // The estimate charges prefill only for the tokens the prompt cache will not supply.
+          out.push(
+            this.startEvent(request, {
+              paragraphs: paragraphs.length,
+              parts: 1,
+              inputTokens: start.inputTokens,
+              cachedParts: 0,
+              prefillTokens: start.inputTokens - start.cachedInputTokens,
+              decodeTokens: start.maxNewTokens,
+            }),
+          );
+          out.push({ type: 'progress', stage: 'map', part: 1, of: 1 });
+        },
+      );
+    }
+    let parts: Part[] = [];
+    let summary: string;
+    let cachedParts = 0;
+    if (whole && whole.stopReason !== 'too_long') {
+      if (whole.stopReason === 'cancelled') return;
+      summary = whole.text;
+      const first = paragraphs.find((p) => headingLevel(p) !== null && p.text.trim());
+      out.push({
+        type: 'section',
+        part: 1,
+        title: first ? first.text.trim() : 'Document',
+        summary: summary.trim(),
+        paragraphs: [0, Math.max(0, paragraphs.length - 1)],
+      });
+    } else {
+      if (signal.aborted) return;
+      const [partOverhead] = await generator.countTokens([buildPartMessages('', 999, 999)]);
+      const budget = context - partOverhead - partMax - MARGIN;
+      if (budget < 64) {
+        throw new InferenceError(
+          'context_too_small',
+          `The model's context (${context} tokens) is too small to summarize in parts.`,
+        );
+      }
+      [parts] = await generator.plan(paragraphs, [budget]);
+      const final = await this.summarizeParts(request, paragraphs, parts, options, {
+        context,
+        partMax,
+        finalMax,
+        partOverhead,
+        out,
+        generate,
+        signal,
+      });
+      if (final === null) return;
+      summary = final.summary;
+      cachedParts = final.cachedParts;
+    }
+
+    const totalMs = performance.now() - started;
+    out.push({
+      type: 'done',
+      summary,
+      usage: {
+        inputTokens: totals.inputTokens,
+        outputTokens: totals.outputTokens,
+        loadMs: this.loadMs(),
+        ttftMs: totals.firstDeltaAt ? totals.firstDeltaAt - started : totalMs,
+        cachedInputTokens: totals.cachedInputTokens,
+        prefillTokensPerSecond:
+          totals.prefillMs > 0
+            ? ((totals.inputTokens - totals.cachedInputTokens) / totals.prefillMs) * 1000
+            : 0,
+        decodeTokensPerSecond:
+          totals.decodeMs > 0 ? (Math.max(0, totals.outputTokens - 1) / totals.decodeMs) * 1000 : 0,
+        totalMs,
+        parts: Math.max(1, parts.length),
+        cachedParts,
+      },
+    });
+  }
+
+  /** The map step over `parts` (from the part cache where it can), then the reduce step; null when cancelled. */
+  private async summarizeParts(
+    request: SummaryRequest,
+    paragraphs: Paragraph[],
+    parts: Part[],
+    options: ResolvedOptions,
+    run: {
+      context: number;
+      partMax: number;
+      finalMax: number;
+      partOverhead: number;
+      out: AsyncChannel<SummaryEvent>;
+      generate: Generate;
+      signal: AbortSignal;
+    },
+  ): Promise<{ summary: string; cachedParts: number } | null> {
+    const { partMax, out, signal } = run;
+    const model = this.generator.info().model;
+    const keys = parts.map((p) =>
+      cacheKey({ modelId: model, promptVersion: PROMPT_VERSION, maxNewTokens: partMax, text: p.text }),
+    );
+    const cached = await Promise.all(keys.map((k) => this.cache.get(k)));
+    const cachedParts = cached.filter((c) => c !== undefined).length;
+    out.push(
+      this.startEvent(request, {
+        paragraphs: paragraphs.length,
+        parts: parts.length,
+        inputTokens: parts.reduce((n, p) => n + p.tokens, 0),
+        cachedParts,
+        prefillTokens: parts.reduce(
+          (n, p, i) => n + (cached[i] === undefined ? p.tokens + run.partOverhead : 0),
+          0,
+        ),
+        decodeTokens: partMax * (parts.length - cachedParts) + run.finalMax,
+      }),
+    );
+
+    const sections: Array<{ title: string; summary: string }> = [];
+    for (const [i, part] of parts.entries()) {
+      if (signal.aborted) return null;
+      out.push({ type: 'progress', stage: 'map', part: part.index, of: parts.length });
+      let text = cached[i];
+      if (text === undefined) {
+        const result = await run.generate(
+          buildPartMessages(part.text, part.index, parts.length),
+          { maxNewTokens: partMax, minNewTokens: partMax },
+          (delta) => out.push({ type: 'delta', text: delta, part: part.index }),
+        );
+        if (result.stopReason === 'cancelled') return null;
+        if (result.stopReason === 'too_long') {
+          throw new InferenceError(
+            'context_too_small',
+            `Part ${part.index} (${result.inputTokens} tokens with its instructions) does not fit the model's context.`,
+          );
+        }
+        text = result.text.trim();
+        await this.cache.set(keys[i], text);
+      }
+      sections.push({ title: part.title, summary: text });
+      out.push({
+        type: 'section',
+        part: part.index,
+        title: part.title,
+        summary: text,
+        paragraphs: [part.first, part.last],
+      });
+    }
+    const summary = await this.reduce(sections, options, run);
+    return summary === null ? null : { summary, cachedParts };
+  }
+
+  /**
+   * Combines part summaries into the final summary; returns null when cancelled. The "section by section" style
+   * is the section summaries themselves; the others are written from them, after intermediate combine steps when
+   * they do not fit one prompt.
+   */
+  private async reduce(
+    sections: Array<{ title: string; summary: string }>,
+    options: ResolvedOptions,
+    run: {
+      context: number;
+      partMax: number;
+      finalMax: number;
+      out: AsyncChannel<SummaryEvent>;
+      generate: Generate;
+      signal: AbortSignal;
+    },
+  ): Promise<string | null> {
+    const { out, signal, partMax, finalMax } = run;
+    if (options.style === 'sections') {
+      let text = '';
+      for (const [i, s] of sections.entries()) {
+        const block = `${i > 0 ? '\n\n' : ''}${s.title}\n${s.summary.trim()}`;
+        text += block;
+        out.push({ type: 'delta', text: block });
+      }
+      return text;
+    }
+    let items = sections;
+    for (;;) {
+      if (signal.aborted) return null;
+      let text = '';
+      const result = await run.generate(
+        buildFinalMessages(renderPartSummaries(items), options),
+        { maxNewTokens: finalMax, minNewTokens: finalMax },
+        (delta) => {
+          text += delta;
+          out.push({ type: 'delta', text: delta });
+        },
+        () => out.push({ type: 'progress', stage: 'reduce', part: 1, of: 1 }),
+      );
+      if (result.stopReason === 'cancelled') return null;
+      if (result.stopReason !== 'too_long') return text;
+      // Too many summaries for one prompt: combine neighbours into groups that fit, then try again.
+      const [overhead] = await this.generator.countTokens([buildCombineMessages('')]);
+      const [groups] = await this.generator.plan(
+        items.map((s) => ({ text: `## ${s.title}\n${s.summary}`, style: 'Normal' as const })),
+        [run.context - overhead - partMax - MARGIN],
+      );
+      if (groups.length >= items.length) {
+        throw new InferenceError(
+          'context_too_small',
+          'The part summaries cannot be combined within the model context.',
+        );
+      }
+      const next: Array<{ title: string; summary: string }> = [];
+      for (const [g, group] of groups.entries()) {
+        out.push({ type: 'progress', stage: 'reduce', part: g + 1, of: groups.length });
+        const combined = await run.generate(
+          buildCombineMessages(group.text),
+          { maxNewTokens: partMax, minNewTokens: partMax },
+          null,
+        );
+        if (combined.stopReason === 'cancelled') return null;
+        if (combined.stopReason === 'too_long') {
+          throw new InferenceError(
+            'context_too_small',
+            'The part summaries cannot be combined within the model context.',
+          );
+        }
+        const first = items[group.first].title;
+        const last = items[group.last].title;
+        next.push({ title: first === last ? first : `${first} – ${last}`, summary: combined.text.trim() });
+      }
+      items = next;
+    }
+  }
+
+  private startEvent(
+    request: SummaryRequest,
+    plan: {
+      paragraphs: number;
+      parts: number;
+      inputTokens: number;
+      cachedParts: number;
+      prefillTokens: number;
+      decodeTokens: number;
+    },
+  ): SummaryEvent {
+    const estimate = this.rates
+      ? plan.prefillTokens / this.rates.prefill + plan.decodeTokens / this.rates.decode
+      : undefined;
+    const info = this.generator.info();
+    return {
+      type: 'start',
+      requestId: request.requestId,
+      model: info.model,
+      device: info.device ?? 'cpu',
+      plan: {
+        parts: plan.parts,
+        paragraphs: plan.paragraphs,
+        inputTokens: plan.inputTokens,
+        cachedParts: plan.cachedParts,
+        ...(estimate !== undefined ? { estimatedSeconds: Math.round(estimate * 10) / 10 } : {}),
+      },
+    };
+  }
+
+  /** How long the model took to load, where the generator loads one here. */
+  private loadMs(): number {
+    const g: TextGenerator = this.generator;
+    return g instanceof LocalGenerator ? g.worker.loadMs : 0;
+  }
+
+  /** Keeps a moving average of this device's prefill and decode rates. */
+  private learnRates(result: Generation): void {
+    const { prefillTokensPerSecond: measured, decodeTokensPerSecond: decode } = result.usage;
+    // A prompt read mostly from the prompt cache runs a few tokens through the model: too few to tell the rate.
+    const ran = result.usage.inputTokens - result.usage.cachedInputTokens;
+    const prefill = ran >= MIN_TOKENS_FOR_PREFILL_RATE ? measured : (this.rates?.prefill ?? 0);
+    if (!(prefill > 0) || !(decode > 0)) return;
+    this.rates = this.rates
+      ? { prefill: 0.7 * this.rates.prefill + 0.3 * prefill, decode: 0.7 * this.rates.decode + 0.3 * decode }
+      : { prefill, decode };
+  }
+
+  close(): Promise<void> {
+    return this.generator.close();
+  }
+}
+
+/** The summarizer over the model on this machine (the engine's default). */
+export function localSummarizer(
+  options: LocalGeneratorOptions & SummarizerOptions,
+): DocumentSummarizer<LocalGenerator> {
+  return new DocumentSummarizer(new LocalGenerator(options), options);
+}
