@@ -7,8 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
+import { cpuFeaturesLine } from './helpers/cpu-features';
 
 export default async (): Promise<void> => {
+  // Float results differ in their last bits between AVX2 and AVX-512 kernels: a failure report says which ran.
+  process.stdout.write(`\n${os.cpus()[0]?.model.trim() ?? 'CPU'}: ${cpuFeaturesLine()}\n`);
   process.env.LOCALSCRIBE_HOME = mkdtempSync(path.join(os.tmpdir(), 'localscribe-test-home-'));
   await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
   await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });

@@ -156,7 +156,7 @@ const HALF_EXP = new Float32Array(32);
 for (let e = 0; e < 32; e++) HALF_EXP[e] = Math.pow(2, e - 15);
 
 /** IEEE half → float, for graphs that return float16 logits (onnxruntime-node hands them over as Uint16Array). */
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

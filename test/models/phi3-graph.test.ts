@@ -6,6 +6,7 @@ import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { MODEL_SIZES } from '../../models/model-sizes';
 import { writeModelFolder } from '../../models/write-model-folder';
 import { graphNodes } from '../helpers/graph-nodes';
+import { expectSameLogits } from '../helpers/same-logits';
 import { argmax, greedy, step } from './ort-decoder';
 
 // A 12-token prompt of ordinary word-piece ids.
@@ -66,11 +67,7 @@ describe.each(['genai', 'transformers'] as const)('generated tiny Phi-3 decoder 
     const prefill = await step(session, PROMPT.slice(0, -1), null, 0, 0);
     const cached = await step(session, PROMPT.slice(-1), prefill.present, PROMPT.length - 1, 0);
     expect(cached.logitsDims).toEqual([1, 1, 32064]);
-    let maxDiff = 0;
-    for (let i = 0; i < full.lastLogits.length; i++) {
-      maxDiff = Math.max(maxDiff, Math.abs(full.lastLogits[i] - cached.lastLogits[i]));
-    }
-    expect(maxDiff).toBeLessThan(1e-3);
+    expectSameLogits(cached.lastLogits, full.lastLogits);
   });
 
   it('decodes greedily to varied tokens, never special or byte tokens', async () => {
@@ -84,7 +81,8 @@ describe.each(['genai', 'transformers'] as const)('generated tiny Phi-3 decoder 
       const all = await step(session, PROMPT, null, 0, 0);
       const last = await step(session, PROMPT, null, 0, 1);
       expect(last.logitsDims).toEqual([1, 1, 32064]);
-      expect(Array.from(last.lastLogits)).toEqual(Array.from(all.lastLogits));
+      // One row through the int4 LM head instead of twelve: the same logits to the kernel's rounding.
+      expectSameLogits(last.lastLogits, all.lastLogits);
       expect(argmax(last.lastLogits)).toBe(argmax(all.lastLogits));
     });
   }

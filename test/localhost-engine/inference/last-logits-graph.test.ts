@@ -18,8 +18,7 @@ import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers
 import { passFeeds } from '../../helpers/pass-feeds';
 import { emptyPast } from '../../helpers/empty-past';
 import { graphNodes } from '../../helpers/graph-nodes';
-
-type Values = ArrayLike<number>;
+import { expectSameLogits, expectSameValues, floatsOf } from '../../helpers/same-logits';
 
 /** Each layer's present of `out` as the next pass's past. */
 function presentsAsPast(
@@ -72,11 +71,15 @@ describe('lastPositionLogits', () => {
           expect(a.logits.dims).toEqual([1, n, vocab]);
           expect(b.logits.dims).toEqual([1, 1, vocab]);
           expect(b.logits.type).toBe(a.logits.type);
-          const all = a.logits.data as unknown as Values;
-          const lastRow = Array.from(all).slice((n - 1) * vocab);
-          expect(Array.from(b.logits.data as unknown as Values)).toEqual(lastRow);
+          const all = floatsOf(a.logits);
+          const row = (i: number) => all.values.subarray(i * vocab, (i + 1) * vocab);
+          const ours = floatsOf(b.logits).values;
+          // The head ran on one row instead of n: the same logits to the int4 kernel's rounding…
+          expectSameLogits(ours, row(n - 1), all.precision);
+          // …and not another position's (the mutation the bound must catch).
+          if (n > 1) expect(() => expectSameLogits(ours, row(n - 2), all.precision)).toThrow(/differ/);
           for (let l = 0; l < sig.layers; l++) {
-            expect(b[`present.${l}.key`].data).toEqual(a[`present.${l}.key`].data);
+            expectSameValues(b[`present.${l}.key`], a[`present.${l}.key`]);
           }
           past = presentsAsPast(sig, a);
           held += n;
@@ -136,19 +139,23 @@ describe('lastPositionLogits', () => {
       attributes,
     });
 
-    it.each<[string, NodeSpec[]]>([
+    const bias = floats(3, 2);
+    // Each tail with the logits a rewrite that dropped its first operator would give (the bound must catch it).
+    it.each<[string, NodeSpec[], (logit: number, i: number) => number]>([
       [
         'a bias, then a Cast',
         [
           node('Add', ['h', 'bias'], 'b'),
           node('Cast', ['b'], 'logits', [{ name: 'to', kind: 'int', value: 1 }]),
         ],
+        (logit, i) => logit - bias[i % 3],
       ],
       [
         'a weight as the first input, then Tanh',
         [node('Mul', ['bias', 'h'], 'm'), node('Tanh', ['m'], 'logits')],
+        (logit, i) => Math.tanh(Math.atanh(logit) / bias[i % 3]),
       ],
-    ])('slices before the head through %s, with the original last row', async (_name, tail) => {
+    ])('slices before the head through %s, with the original last row', async (_name, tail, dropped) => {
       const original = model(tail);
       const rewritten = lastPositionLogits(original);
       expect(rewritten).not.toBeNull();
@@ -166,8 +173,13 @@ describe('lastPositionLogits', () => {
         const rows = all.data as Float32Array;
         // Batch entry i's last position: row 3 of 4.
         const expected = [...rows.subarray(9, 12), ...rows.subarray(21, 24)];
-        expect(Array.from(last.data as Float32Array)).toEqual(expected);
+        const ours = last.data as Float32Array;
+        expectSameLogits(ours, expected, 'float32', 3);
         expect(Math.max(...expected.map(Math.abs))).toBeGreaterThan(0);
+        // Another position's rows, or the tail's first operator missing, fail the same bound.
+        const previous = [...rows.subarray(6, 9), ...rows.subarray(18, 21)];
+        expect(() => expectSameLogits(ours, previous, 'float32', 3)).toThrow(/differ/);
+        expect(() => expectSameLogits(ours, expected.map(dropped), 'float32', 3)).toThrow(/differ/);
       } finally {
         await Promise.all([a.release(), b.release()]);
       }
@@ -199,9 +211,11 @@ describe('lastPositionLogits', () => {
       const feeds = { ...emptyPast(sig), ...passFeeds(0, 4, false) };
       const [engine, all] = [(await created.session.run(feeds)).logits, (await original.run(feeds)).logits];
       expect(engine.dims).toEqual([1, 1, 32064]);
-      expect(Array.from(engine.data as Float32Array)).toEqual(
-        Array.from((all.data as Float32Array).subarray(3 * 32064)),
-      );
+      const rows = all.data as Float32Array;
+      expectSameLogits(engine.data as Float32Array, rows.subarray(3 * 32064));
+      expect(() =>
+        expectSameLogits(engine.data as Float32Array, rows.subarray(2 * 32064, 3 * 32064)),
+      ).toThrow(/differ/);
     } finally {
       await Promise.all([created.session.release(), original.release()]);
     }
