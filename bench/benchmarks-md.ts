@@ -43,38 +43,7 @@ export interface EngineReport {
   memory: { enginePeakRssMB: number; transformersPeakRssMB: number; engineOverDisk: number };
   eventLoopP99Ms: number;
   transformersEventLoopP99Ms: number;
-  /** Absent in reports from before sharding; null on a GPU run. */
-  sharded?: {
-    shards: number;
-    reason: string | null;
-    runs: Array<{ promptTokens: number; prefill: number; decode: number }>;
-    peakRssMB: number;
-  } | null;
 }
-
-/** One generation with the model opened in shards, next to the engine's medians (the whole model). */
-function shardedSection(r: EngineReport): string {
-  const s = r.sharded;
-  if (!s) return '';
-  if (s.shards < 2)
-    return `Sharding: the model opened as one session (${s.reason ?? '`--shards auto` keeps models under 256 MiB, and any model on one core, in one session'}).`;
-  const rows = s.runs.map((x, i) => {
-    const e = r.perPrompt[i].engine;
-    return `| ${x.promptTokens}-token prompt | ${x.prefill} (${round2(x.prefill / e.prefill)}×) | ${x.decode} (${round2(x.decode / e.decode)}×) |`;
-  });
-  return `Opened in ${s.shards} shards of layers at once, one thread each (\`--shards auto\`, \`inference/sharded-session.ts\`;
-one generation after the repetitions, ratios to the engine's medians above, which open the model as one session):
-
-| | prefill tok/s | decode tok/s |
-|---|---|---|
-${rows.join('\n')}
-
-Peak memory in shards: ${s.peakRssMB} MiB (one session: ${r.memory.enginePeakRssMB} MiB): each shard's session keeps its own
-working memory. Sharding is off by default: it holds more memory, one generation is not enough to tell its decode
-speed from this shared machine's noise, and a start happens once while decoding happens on every summary.`;
-}
-
-const round2 = (x: number): number => Number(x.toFixed(2));
 
 /** The CPU's ceilings and what they bound, for a CPU run. */
 function ceilingsParagraph(r: EngineReport): string {
@@ -139,7 +108,6 @@ function loadTable(r: EngineReport): string {
   ];
   if (l.firstStartMs !== undefined) {
     rows.push(
-      `| the engine ${Number(l.shards) > 1 ? `opening the model in ${l.shards} shards at once` : 'with sharding allowed, in one session here'} (\`--shards auto\`, warm) | ${s(l.warmShardedMs)} | | |`,
       `| the engine without its optimized copy (warm) | ${s(l.warmWithoutCopyMs)} | | |`,
       `| the very first start on a machine (builds the optimized copy, once) | ${s(l.firstStartMs)} | | |`,
     );
@@ -198,7 +166,7 @@ ${sameTokensLine(r)}
 
 ${loadTable(r)}
 
-${shardedSection(r)}${r.sharded ? '\n\n' : ''}${memory}
+${memory}
 Event-loop delay p99 while generating: engine ${r.eventLoopP99Ms} ms (its main thread, where HTTP is served),
 transformers.js ${r.transformersEventLoopP99Ms} ms (it runs on the main thread).
 

@@ -3,7 +3,7 @@
  * engine uses) on a model folder, given the exact prompt tokens transformers.js gets in its runner.
  *
  *   npx tsx bench/engine-runner.ts --model-dir DIR --prompts 512,2048 --new-tokens 128
- *     [--threads N] [--device cpu|webgpu|dml|auto] [--optimized-dir DIR|none] [--shards N|auto] [--load-only]
+ *     [--threads N] [--device cpu|webgpu|dml|auto] [--optimized-dir DIR|none] [--load-only]
  *     [--compiled] [--prefill-chunk N]
  *
  * Prints one line of JSON last: load time, the optimized copy's status, per prompt length the time to first
@@ -23,7 +23,6 @@ const { values } = parseArgs({
     prompts: { type: 'string', default: '512,2048' },
     'new-tokens': { type: 'string', default: '128' },
     threads: { type: 'string' },
-    shards: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
     'optimized-dir': { type: 'string' },
     'load-only': { type: 'boolean', default: false },
@@ -62,7 +61,6 @@ async function main(): Promise<void> {
     device: values.device as DeviceOption,
     intraOpThreads: values.threads ? Number(values.threads) : undefined,
     optimizedModelsDir: optimizedDir === 'none' ? null : optimizedDir,
-    shards: values.shards === 'auto' ? 'auto' : values.shards ? Number(values.shards) : undefined,
     // Every prompt is measured whole: the bench's prompts share their first tokens, which the prompt cache would
     // otherwise read from the last generation.
     promptCacheIdleMs: 0,
@@ -77,13 +75,12 @@ async function main(): Promise<void> {
       device: client.device,
       loadMs: Math.round(loadMs),
       optimized: client.optimized,
-      shards: client.shards,
     };
     if (values['load-only']) {
       console.log(JSON.stringify({ ...head, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
       return;
     }
-    const callbacks = { onStarted: () => undefined, onDelta: () => undefined };
+    const callbacks = { onDelta: () => undefined };
     // Both sides warm up the same way before timing: a short prompt and two tokens.
     await client.generateFromIds(benchPrompt(16), 2, callbacks);
     const newTokens = Number(values['new-tokens']);

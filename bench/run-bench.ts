@@ -13,7 +13,7 @@
  * (bench/ceilings.ts) are measured in the same run. Writes bench/results/engine.json and rewrites BENCHMARKS.md.
  *
  * On a GPU (`--device webgpu|dml`) the run skips what only the CPU engine has (the CPU's ceilings, the optimized
- * copy, shards), names the GPU, stops when the engine fell back to the CPU, and writes
+ * copy), names the GPU, stops when the engine fell back to the CPU, and writes
  * bench/results/engine-<size>-<device>.json, which BENCHMARKS.md shows in a section of its own.
  */
 import { spawnSync } from 'node:child_process';
@@ -154,10 +154,6 @@ async function main(): Promise<void> {
   const withoutCopy = onCpu
     ? runChild('engine-runner.ts', [...common, '--compiled', '--optimized-dir', 'none', '--load-only'])
     : null;
-  // The engine opening the model in shards of layers at once, one thread each (`--shards auto`).
-  const shardedStart = onCpu
-    ? runChild('engine-runner.ts', [...engineArgs, '--shards', 'auto', '--load-only'])
-    : null;
 
   // Generation, alternating which side goes first.
   const engine: RunnerResult[] = [];
@@ -170,12 +166,6 @@ async function main(): Promise<void> {
         engine.push(onDevice(runChild('engine-runner.ts', [...engineArgs, ...fullArgs])));
       else transformers.push(runChild('transformers-js-runner.ts', [...common, ...fullArgs]));
     }
-  }
-  // One generation opened in shards: what sharding costs in prefill, decode and memory.
-  let shardedRun: RunnerResult | null = null;
-  if (onCpu) {
-    console.error('sharded…');
-    shardedRun = runChild('engine-runner.ts', [...engineArgs, ...fullArgs, '--shards', 'auto']);
   }
 
   const perPrompt = prompts.map((promptTokens, i) => {
@@ -255,16 +245,14 @@ async function main(): Promise<void> {
       warmTransformersMs: warmTransformers,
       ratioWarm: round(warmTransformers / median(warmStarts)),
       ratioCold: round(coldTransformers.loadMs / coldEngine.loadMs),
-      // What only the CPU engine has: its optimized copy and its shards.
-      ...(firstStart && withoutCopy && shardedStart
+      // What only the CPU engine has: its optimized copy.
+      ...(firstStart && withoutCopy
         ? {
             firstStartMs: firstStart.loadMs,
             firstStartBuildMs: Math.round(firstStart.optimized?.buildMs ?? 0),
             optimized:
               coldEngine.optimized?.status === 'reused' ? 'reused' : (coldEngine.optimized?.reason ?? 'none'),
             warmWithoutCopyMs: withoutCopy.loadMs,
-            warmShardedMs: shardedStart.loadMs,
-            shards: shardedStart.shards?.count ?? 1,
           }
         : {}),
     },
@@ -276,16 +264,6 @@ async function main(): Promise<void> {
     },
     eventLoopP99Ms: Math.max(...engine.map((x) => x.eventLoopP99Ms ?? 0)),
     transformersEventLoopP99Ms: Math.max(...transformers.map((x) => x.eventLoopP99Ms ?? 0)),
-    sharded: shardedRun && {
-      shards: shardedRun.shards?.count ?? 1,
-      reason: shardedRun.shards?.reason ?? null,
-      runs: shardedRun.runs!.map((x) => ({
-        promptTokens: x.promptTokens,
-        prefill: x.prefillTokensPerSecond,
-        decode: x.decodeTokensPerSecond,
-      })),
-      peakRssMB: shardedRun.peakRssMB,
-    },
     raw: {
       engine,
       transformers,
@@ -293,8 +271,6 @@ async function main(): Promise<void> {
       coldEngine,
       coldTransformers,
       withoutCopy,
-      shardedStart,
-      shardedRun,
     },
   };
   // The raw token lists are long and say nothing a reader needs; sameTokens keeps their comparison.

@@ -23,7 +23,5 @@ export interface RunnerResult {
   eventLoopP99Ms?: number;
   /** The engine's optimized copy: reused, built, or why not. */
   optimized?: { status: string; reason?: string; buildMs?: number } | null;
-  /** The engine: how many shards the model opened in, and why not more when it tried. */
-  shards?: { count: number; reason?: string } | null;
   error?: string;
 }

@@ -15,9 +15,9 @@ import { MODELS_USAGE, modelsCommand, ModelsUsageError } from './model-store/mod
 
 const USAGE = `Usage:
   localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--optimized-copy on|off]
-                    [--shards N|auto] [--config FILE] [--cert F --key F]
+                    [--config FILE] [--cert F --key F]
   localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
-                        [--model DIR] [--device D] [--optimized-copy on|off] [--shards N|auto] [--ndjson]
+                        [--model DIR] [--device D] [--optimized-copy on|off] [--ndjson]
 ${MODELS_USAGE}
 
 FILE may be .txt, .md or .docx; "-" reads plain text from standard input. The summary streams to stdout and
@@ -25,8 +25,7 @@ progress to stderr; --ndjson prints the engine API's event stream instead.
 Models are downloaded from the hub (--hub-url, LOCALSCRIBE_HUB_URL; default https://huggingface.co) into the
 models folder (--models-dir, LOCALSCRIBE_MODELS_DIR), with resume and checksum verification; serve takes the same
 flags and offers the download in the pane.
---shards opens a CPU model in that many parts at once, one thread each: faster starts, more memory.
-Environment: LOCALSCRIBE_PORT, LOCALSCRIBE_MODEL, LOCALSCRIBE_DEVICE, LOCALSCRIBE_SHARDS, LOCALSCRIBE_CONFIG, LOCALSCRIBE_HOME,
+Environment: LOCALSCRIBE_PORT, LOCALSCRIBE_MODEL, LOCALSCRIBE_DEVICE, LOCALSCRIBE_CONFIG, LOCALSCRIBE_HOME,
 LOCALSCRIBE_HUB_URL, LOCALSCRIBE_MODELS_DIR, LOCALSCRIBE_CATALOG.`;
 
 const STYLES = ['key-points', 'paragraph', 'sections', 'executive'] as const;
@@ -52,7 +51,6 @@ function parse(argv: string[]) {
         model: { type: 'string' },
         device: { type: 'string' },
         'optimized-copy': { type: 'string' },
-        shards: { type: 'string' },
         config: { type: 'string' },
         cert: { type: 'string' },
         key: { type: 'string' },
@@ -106,7 +104,6 @@ async function summarize(
     device: values.device,
     config: values.config,
     optimizedCopy: values['optimized-copy'],
-    shards: values.shards,
   });
   const document = await readDocumentFile(file, { stdin: io.stdin });
   if (!hasText(document.paragraphs)) {
@@ -117,7 +114,6 @@ async function summarize(
     modelDir: config.modelDir,
     device: config.device,
     optimizedModelsDir: config.optimizedCopy ? undefined : null,
-    shards: config.shards,
   });
   const controller = new AbortController();
   const stop = (): void => controller.abort();
@@ -191,7 +187,6 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
           model: values.model,
           device: values.device,
           optimizedCopy: values['optimized-copy'],
-          shards: values.shards,
           config: values.config,
           cert: values.cert,
           key: values.key,

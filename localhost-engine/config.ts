@@ -20,19 +20,10 @@ export interface EngineConfig {
    * whose weights are memory-mapped (`inference/optimized-model.ts`). On by default.
    */
   optimizedCopy: boolean;
-  /**
-   * Open a CPU model in this many shards of layers at once, one thread each (`inference/sharded-session.ts`):
-   * faster starts, more memory (BENCHMARKS.md). `auto`: one per core up to four for large models.
-   * Default 1 (one session).
-   */
-  shards?: number | 'auto';
 }
 
 export type Flags = Partial<
-  Record<
-    'port' | 'host' | 'model' | 'device' | 'config' | 'cert' | 'key' | 'optimizedCopy' | 'shards',
-    string
-  >
+  Record<'port' | 'host' | 'model' | 'device' | 'config' | 'cert' | 'key' | 'optimizedCopy', string>
 >;
 
 const DEVICES: DeviceOption[] = ['auto', 'dml', 'webgpu', 'cpu'];
@@ -98,11 +89,6 @@ export function resolveConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = proces
   if (!['on', 'off', 'true', 'false'].includes(copy)) {
     throw new ConfigError(`The optimized-copy setting "${copy}" is not on or off.`);
   }
-  const shardsText = pick(flags.shards, env.LOCALSCRIBE_SHARDS, file.shards) ?? '1';
-  const shardCount = Number(shardsText);
-  if (shardsText !== 'auto' && !(Number.isInteger(shardCount) && shardCount >= 1 && shardCount <= 8)) {
-    throw new ConfigError(`The shards setting "${shardsText}" is not auto or a number from 1 to 8.`);
-  }
   return {
     port,
     host: pick(flags.host, env.LOCALSCRIBE_HOST, file.host) ?? 'localhost',
@@ -111,6 +97,5 @@ export function resolveConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = proces
     certFile: pick(flags.cert, env.LOCALSCRIBE_CERT, file.cert) ?? null,
     keyFile: pick(flags.key, env.LOCALSCRIBE_KEY, file.key) ?? null,
     optimizedCopy: copy === 'on' || copy === 'true',
-    shards: shardsText === 'auto' ? 'auto' : shardCount,
   };
 }

@@ -67,7 +67,6 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
       modelDir,
       device: config.device,
       optimizedModelsDir: config.optimizedCopy ? undefined : null,
-      shards: config.shards,
       onDeviceFallback: (from, to, reason) =>
         instance.log.warn({ from, to, reason }, `device ${from} failed; using ${to}`),
     });
@@ -133,19 +132,16 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
       .then(() => {
         if (worker.state !== 'ready') return;
         const copy = worker.optimized;
-        const shards = worker.shards;
         instance.log.info(
           {
             device: worker.device,
             loadMs: Math.round(worker.loadMs),
             optimizedCopy: copy?.status ?? 'none',
-            shards: shards?.count ?? 1,
           },
           copy?.status === 'skipped'
             ? `model loaded without the optimized copy: ${copy.reason}`
             : `model loaded${copy?.status === 'built' ? ' (optimized copy built, once)' : ''}`,
         );
-        if (shards?.reason) instance.log.warn(`model opened as one session: ${shards.reason}`);
       })
       // A failed load is reported by /api/health and the first request; nothing to do here.
       .catch(() => undefined);

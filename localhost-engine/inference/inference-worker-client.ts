@@ -36,11 +36,6 @@ export interface WorkerClientOptions {
    * time. Default: `cache/optimized-models` in the user data folder.
    */
   optimizedModelsDir?: string | null;
-  /**
-   * On the CPU: open the model in this many shards of layers at once, each on its own thread
-   * (`sharded-session.ts`); `auto`: one per core up to four for large models. Default 1 (one session).
-   */
-  shards?: number | 'auto';
   /** How long the worker keeps the last generation's KV cache for the next one (`LoadRequest`); 0 keeps none. */
   promptCacheIdleMs?: number;
 }
@@ -113,8 +108,6 @@ export class InferenceWorkerClient {
   loadMs = 0;
   /** On the CPU: whether the optimized copy was reused, built now, or why it was not used. */
   optimized: OptimizedModel | null = null;
-  /** On the CPU: how many shards the model opened in, and why not more when it tried. */
-  shards: { count: number; reason?: string } | null = null;
   /** How many workers were started (a crash replaces the worker). */
   workerStarts = 0;
 
@@ -175,7 +168,6 @@ export class InferenceWorkerClient {
         device: this.options.device,
         control: this.control,
         intraOpThreads: this.options.intraOpThreads,
-        shards: this.options.shards,
         optimizedModelsDir:
           this.options.optimizedModelsDir === undefined
             ? path.join(userDataDir(), 'cache', 'optimized-models')
@@ -191,7 +183,6 @@ export class InferenceWorkerClient {
       this.contextLength = loaded.contextLength;
       this.loadMs = loaded.loadMs;
       this.optimized = loaded.optimized;
-      this.shards = loaded.shards;
     } else if (loaded.type === 'load-failed') {
       this.state = 'error';
       this.error = loaded.message;

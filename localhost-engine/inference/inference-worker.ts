@@ -8,7 +8,7 @@ import type { Device } from '../api/schemas';
 import { planParts, type TokenCounter } from '../summarize/chunker';
 import { inspectModelFolder, type ModelFolder } from './model-folder';
 import { createSession, deviceCandidates, type CpuModelOptions } from './session-factory';
-import { defaultShardCount, type DecoderSession } from './sharded-session';
+import type { DecoderSession } from './decoder-session';
 import { IncrementalDecoder } from './text-stream';
 import {
   DEFAULT_DECODE,
@@ -60,7 +60,6 @@ async function load(req: LoadRequest): Promise<void> {
   const cpuCache: CpuModelOptions = {
     cacheRoot: req.optimizedModelsDir,
     kvDelta: folder.sharedKvCache,
-    shards: req.shards === 'auto' ? await defaultShardCount(folder.modelFile) : (req.shards ?? 1),
   };
   const [created, tokenizer] = await Promise.all([
     createSession(folder.modelFile, candidates, folder.layers ?? 0, req.intraOpThreads, cpuCache),
@@ -96,7 +95,6 @@ async function load(req: LoadRequest): Promise<void> {
     device: created.device,
     loadMs: performance.now() - started,
     optimized: created.optimized ?? null,
-    shards: created.shards ?? { count: 1 },
   });
 }
 

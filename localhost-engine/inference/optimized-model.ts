@@ -6,8 +6,7 @@
  * they are read-only file pages that do not count against the process's private memory, and the graph is already
  * optimized. onnxruntime-node 1.30 still repacks every weight at every start (it finds the saved blob by a hash of
  * the packed bytes, then frees its own), so the copy saves only part of the load time (`npm run bench` measures
- * both); opening the model in shards (`sharded-session.ts`, `--shards`) is what makes starts fast. The cost is
- * disk: the copy holds the original weights and the packed ones (about twice the model's size), built once per
+ * both). The cost is disk: the copy holds the original weights and the packed ones (about twice the model's size), built once per
  * model, machine and onnxruntime version.
  */
 import { randomBytes, createHash } from 'node:crypto';

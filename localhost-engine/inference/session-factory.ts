@@ -15,7 +15,7 @@ import {
   type ModelSource,
   type OptimizedModel,
 } from './optimized-model';
-import { openShardedSession, type DecoderSession } from './sharded-session';
+import type { DecoderSession } from './decoder-session';
 import type { DeviceOption } from './worker-protocol';
 
 /**
@@ -93,8 +93,6 @@ export interface CreatedSession {
   failures: Array<{ device: Device; reason: string }>;
   /** On the CPU: whether the optimized copy was used, built, or why not (`optimized-model.ts`). */
   optimized?: OptimizedModel;
-  /** On the CPU: how many shards the model opened in (`sharded-session.ts`), and why not more when it tried. */
-  shards?: { count: number; reason?: string };
   /** On a GPU: whether the graph was opened rewritten to compute the last position's logits only. */
   lastPositionLogits?: boolean;
 }
@@ -109,11 +107,6 @@ export interface CpuModelOptions {
    * (`kv-delta-graph.ts`). For GroupQueryAttention graphs, whose past may be longer than the tokens it holds.
    */
   kvDelta: boolean;
-  /**
-   * Open the graph (the optimized copy when there is one, else the rewritten original) in this many shards of
-   * layers at once, each on its own thread (`sharded-session.ts`); 1 opens it as one session.
-   */
-  shards?: number;
 }
 
 /**
@@ -176,36 +169,18 @@ async function openCpu(
   modelFile: string,
   options: InferenceSession.SessionOptions,
   cpu: CpuModelOptions | undefined,
-): Promise<Pick<CreatedSession, 'session' | 'optimized' | 'shards'>> {
+): Promise<Pick<CreatedSession, 'session' | 'optimized'>> {
   if (!cpu) return { session: await ort.InferenceSession.create(modelFile, options) };
   const source = await cpuSource(modelFile, cpu.kvDelta);
   const optimized = await optimizedCpuModel(source, cpu.cacheRoot, options);
-  const count = cpu.shards ?? 1;
-  let shards: CreatedSession['shards'] = { count: 1 };
-  if (count > 1 && !source.bytes) shards.reason = 'the graph has no KV delta outputs to split by layer';
-  else if (count > 1) {
-    try {
-      // The optimized copy when there is one (its weights prepacked and memory-mapped), else the rewritten graph.
-      const [graph, weightsDir] =
-        optimized.file === modelFile
-          ? [source.bytes!, path.dirname(modelFile)]
-          : [await fs.readFile(optimized.file), path.dirname(optimized.file)];
-      const session = await openShardedSession(graph, weightsDir, count, options);
-      if (session) return { session, optimized, shards: { count } };
-      shards.reason = 'the graph could not be split by layer';
-    } catch (err) {
-      shards = { count: 1, reason: (err as Error).message };
-    }
-  }
-  if (optimized.file === modelFile) return { session: await openSource(source, options), optimized, shards };
+  if (optimized.file === modelFile) return { session: await openSource(source, options), optimized };
   try {
-    return { session: await ort.InferenceSession.create(optimized.file, options), optimized, shards };
+    return { session: await ort.InferenceSession.create(optimized.file, options), optimized };
   } catch (err) {
     // A copy that no longer opens (a disk error, a damaged file) is rebuilt next time; the original still works.
     await discardOptimizedModel(optimized.file);
     return {
       session: await openSource(source, options),
-      shards,
       optimized: {
         file: modelFile,
         status: 'skipped',

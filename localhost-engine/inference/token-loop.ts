@@ -10,7 +10,7 @@
  * reference the tests compare this loop's tokens with.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { ownsKvCache, type DecoderSession } from './sharded-session';
+import type { DecoderSession } from './decoder-session';
 import * as ort from 'onnxruntime-node';
 import { kvDeltaName } from './kv-delta-graph';
 import { KvCache } from './kv-cache';
@@ -265,12 +265,10 @@ export async function greedyLoop(
   // Shared modes: one buffer per layer for the whole generation, sized for the prompt and every new token; with
   // delta outputs, `KvCache` feeds only the part of it a pass needs.
   const capacity = promptIds.length + settings.maxNewTokens + 1;
-  // A sharded session keeps each shard's cache on its thread (`sharded-session.ts`): it is fed no past.
-  const owner = ownsKvCache(session) ? session : null;
-  const delta = sig.sharedKvCache && sig.kvDelta && !owner;
+  const delta = sig.sharedKvCache && sig.kvDelta;
   const emptyPast = (): Feeds => {
     const feeds: Feeds = {};
-    if (delta || owner) return feeds;
+    if (delta) return feeds;
     for (let l = 0; l < sig.layers; l++) {
       feeds[`past_key_values.${l}.key`] = cacheTensor(sig, sig.sharedKvCache ? capacity : 0);
       feeds[`past_key_values.${l}.value`] = cacheTensor(sig, sig.sharedKvCache ? capacity : 0);
@@ -291,7 +289,6 @@ export async function greedyLoop(
   held = null;
   // Positions the cache holds, for the next generation.
   let cached = reused;
-  await owner?.resetKvCache(capacity);
   const logitsToKeep = sig.hasLogitsToKeep ? int64([1], []) : null;
   const deltaFetches = ['logits'];
   if (delta) {
@@ -312,11 +309,6 @@ export async function greedyLoop(
       );
     }
     if (logitsToKeep) feeds.num_logits_to_keep = logitsToKeep;
-    if (owner) {
-      const out = await owner.run(feeds, ['logits']);
-      hooks.onStep?.();
-      return out.logits;
-    }
     if (cache) {
       const out = await session.run(feeds, deltaFetches);
       cache.append(out, pastLength, ids.length);
@@ -372,7 +364,6 @@ export async function greedyLoop(
       if (cache) cache = new KvCache(sig, capacity);
       reused = 0;
       cached = 0;
-      await owner?.resetKvCache(capacity);
       logits = await forward(promptIds, 0);
       break;
     }

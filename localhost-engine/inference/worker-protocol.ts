@@ -22,8 +22,6 @@ export interface LoadRequest {
   intraOpThreads?: number;
   /** Where optimized CPU copies of models are kept (`optimized-model.ts`); null opens the original every time. */
   optimizedModelsDir: string | null;
-  /** On the CPU: how many shards to open the model in (`sharded-session.ts`); `auto` from the model's size. */
-  shards?: number | 'auto';
   /** Tests only: report the session as running on `device` and make its first `run` throw `message`. */
   injectRunFailure?: { device: Device; message: string };
   /**
@@ -89,7 +87,6 @@ export type FromWorker =
       device: Device;
       loadMs: number;
       optimized: OptimizedModel | null;
-      shards: { count: number; reason?: string };
     }
   | { type: 'load-failed'; message: string }
   | { type: 'device-fallback'; from: Device; to: Device; reason: string }

@@ -101,12 +101,12 @@ describe('benchmark runners', () => {
       readFileSync(path.join(__dirname, '..', '..', 'bench', 'results', 'engine.json'), 'utf8'),
     ) as EngineReport;
     const cpuSection = engineSection(cpu);
-    for (const text of ['| bound | engine ÷ bound |', 'Optimized copy:', '`--shards auto`', 'Ceilings'])
+    for (const text of ['| bound | engine ÷ bound |', 'Optimized copy:', 'Ceilings'])
       expect(cpuSection).toContain(text);
 
     const load = { ...cpu.load };
     const cpuOnly = ['firstStartMs', 'firstStartBuildMs', 'optimized', 'warmWithoutCopyMs'];
-    for (const key of [...cpuOnly, 'warmShardedMs', 'shards']) delete load[key];
+    for (const key of cpuOnly) delete load[key];
     const gpu: EngineReport = {
       ...cpu,
       device: 'webgpu',
@@ -114,7 +114,6 @@ describe('benchmark runners', () => {
       ceilings: null,
       load,
       perPrompt: cpu.perPrompt.map((p) => ({ ...p, bound: null, ofBound: null })),
-      sharded: null,
     };
     const gpuSection = engineSection(gpu, 'engine-phi3-mini-webgpu.json');
     expect(gpuSection).toContain(
@@ -125,7 +124,7 @@ describe('benchmark runners', () => {
     expect(gpuSection).toContain(
       '| | engine | transformers.js | engine ÷ transformers.js |\n|---|---|---|---|\n',
     );
-    for (const text of ['bound', 'Optimized copy', 'shards', 'Ceilings', 'undefined', 'null'])
+    for (const text of ['bound', 'Optimized copy', 'Ceilings', 'undefined', 'null'])
       expect(gpuSection).not.toContain(text);
   });
 });

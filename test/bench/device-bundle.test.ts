@@ -42,7 +42,6 @@ describe('the GPU machine bundle of the benchmark', () => {
       'engine-runner.js',
       'transformers-js-runner.js',
       'inference-worker.js',
-      'shard-worker.js',
       'tokenizer/phi3/tokenizer.json',
     ])
       expect(existsSync(path.join(bundle, file))).toBe(true);

@@ -26,11 +26,8 @@ describe('resolveConfig', () => {
       device: 'auto',
       host: 'localhost',
       optimizedCopy: true,
-      shards: 1,
     });
     expect(resolveConfig({}, { ...env, LOCALSCRIBE_OPTIMIZED_COPY: 'off' }).optimizedCopy).toBe(false);
-    expect(resolveConfig({}, { ...env, LOCALSCRIBE_SHARDS: 'auto' }).shards).toBe('auto');
-    expect(resolveConfig({ shards: '2' }, { ...env, LOCALSCRIBE_SHARDS: 'auto' }).shards).toBe(2);
     expect(
       resolveConfig({ optimizedCopy: 'on' }, { ...env, LOCALSCRIBE_OPTIMIZED_COPY: 'off' }).optimizedCopy,
     ).toBe(true);
@@ -43,7 +40,6 @@ describe('resolveConfig', () => {
     );
     expect(() => resolveConfig({ port: 'x' }, env)).toThrow(ConfigError);
     expect(() => resolveConfig({ optimizedCopy: 'maybe' }, env)).toThrow(/"maybe" is not on or off/);
-    expect(() => resolveConfig({ shards: '0' }, env)).toThrow(/"0" is not auto or a number from 1 to 8/);
     expect(() => resolveConfig({ config: path.join(home, 'missing.json') }, env)).toThrow(/does not exist/);
     const bad = path.join(home, 'bad.json');
     writeFileSync(bad, '{ nope');
