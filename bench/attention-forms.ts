@@ -3,7 +3,7 @@
  * can multiply its query by the past's keys, as onnxruntime runs them on this CPU, over a cache of the model's
  * dimensions (every layer's own buffer, so each step reads the cache from memory as a real one does):
  * - keys first, pastK·qᵀ and a transpose of the small result: the engine's decoding attention before 2026-11-27;
- * - query first, q·pastKᵀ with the transpose folded into the product: `direct-attention-graph.ts` now;
+ * - query first, q·pastKᵀ with the transpose folded into the product: `onnx/rewrites/direct-attention.ts` now;
  * - and, for reference, the values' product p·pastV, which reads as many bytes.
  * Each form is its own session in one process; each rep runs every form twice in a row and keeps the second run,
  * the forms in alternating order. Writes milliseconds per step (all layers) and the rate the cache is read at to
@@ -11,8 +11,9 @@
  */
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { DataType, encodeModel } from '../models/onnx-proto';
-import type { NodeSpec } from '../models/onnx-proto';
+import { encodeModel } from '../localhost-engine/onnx/write';
+import { DataType } from '../localhost-engine/onnx/schema';
+import type { NodeSpec } from '../localhost-engine/onnx/write';
 import { MODEL_SIZES, type ModelSize } from '../models/model-sizes';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { saveResult } from './benchmarks-md';

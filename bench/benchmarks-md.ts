@@ -146,7 +146,7 @@ onnxruntime-node 1.30 binds no output it is handed on the GPU (its IO binding ig
 every step allocates each layer's present anew and attention copies the whole past into it.`
     : `What bounds the engine: prefill runs onnxruntime's int4 kernel in ${r.prefillChunk ?? 512}-token passes, close to that kernel's
 rate, with the model's fused attention. Decode reads the weights once per token and the engine's fp32 cache
-once, in place (\`inference/direct-attention-graph.ts\`; GroupQueryAttention zero-fills a present, copies the
+once, in place (\`onnx/rewrites/direct-attention.ts\`; GroupQueryAttention zero-fills a present, copies the
 past into it and reads it again, every layer of every step), plus onnxruntime's own overheads (thread-pool
 hand-offs on ${r.ceilings?.threads ?? 'its'} cores, activation quantization for the int4 kernel). Memory holds the packed weights
 (memory-mapped from the optimized copy; onnxruntime's packed layout adds a per-block sum to the int4 data), the
@@ -248,7 +248,7 @@ ${Object.entries(modes)
   .join('\n')}
 
 The first four modes attend with the model's GroupQueryAttention; the engine's decoding attention sums in another
-order (\`direct-attention-graph.ts\`), which on this model of random weights can flip a near-tie (the first
+order (\`onnx/rewrites/direct-attention.ts\`), which on this model of random weights can flip a near-tie (the first
 section says why). Raw numbers: \`bench/results/kv-cache.json\`.
 `;
 }
@@ -266,7 +266,7 @@ token; "rest" is peak − loaded − cache: onnxruntime's working memory and wha
 kept" is the graph with \`present.*\` still outputs beside the delta outputs: onnxruntime then holds every layer's
 present, a second copy of the cache, until the pass ends. "slices" frees each layer's present right after its new
 positions are sliced out. "engine" is the engine's graph: its decoding attention reads the past in place and
-makes no present (\`direct-attention-graph.ts\`); its prompt passes run as "slices" does. Decode rates here
+makes no present (\`onnx/rewrites/direct-attention.ts\`); its prompt passes run as "slices" does. Decode rates here
 come from ${Number(r.newTokens) - 1} steps in each process and vary from run to run; \`npm run bench\` measures decode.
 
 | graph | prefill pass | loaded MiB | cache MiB | peak MiB | rest MiB | peak ÷ disk | prefill tok/s | decode tok/s |
@@ -290,7 +290,7 @@ function logitsSection(r: Record<string, unknown>): string {
 ${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} in the GenAI layout (no \`num_logits_to_keep\`), a
 ${r.promptTokens}-token prompt in the engine's prompt passes, both graphs open in one process and run in alternating
 order through the engine's token loop; command \`${r.command}\`. "Every position" is the engine's graph as it was
-before \`inference/last-logits-graph.ts\`: the LM head runs on every position of every prompt pass and its logits
+before \`onnx/rewrites/last-logits.ts\`: the LM head runs on every position of every prompt pass and its logits
 come back to JavaScript; "last position" slices the LM head's input to the last position first.
 
 | graph | prefill tok/s, each run in order | median |
@@ -320,7 +320,7 @@ the engine's CPU options, in one process; each rep runs every form twice in a ro
 forms in alternating order; command \`${r.command}\`. Milliseconds per decoding step (every layer; median of the
 kept runs), and the rate the keys or values are read at. "Keys first" (pastK·qᵀ, then the small
 result transposed) is how the engine's decoding attention read the keys until 2026-11-27; "query first" (q·pastKᵀ,
-the transpose folded into the product) is how \`inference/direct-attention-graph.ts\` reads them now. The values'
+the transpose folded into the product) is how \`onnx/rewrites/direct-attention.ts\` reads them now. The values'
 product reads as many bytes, for reference.
 
 | form | ${contexts.map((c) => `${c.positions} tokens of context (${c.cacheMiB} MiB of keys)`).join(' | ')} |

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { writeOnnxModel } from '../models/onnx-model-writer';
-import { DataType } from '../models/onnx-proto';
+import { DataType } from '../localhost-engine/onnx/schema';
 import { quantizedWeight, weightInitializers } from '../models/phi3-weights';
 import { MODEL_SIZES } from '../models/model-sizes';
 

@@ -5,10 +5,10 @@
  * - copies: each step's `present.*` fed back as the next past;
  * - shared: one buffer per layer passed as past and as preallocated `present` (attention writes in place, then
  *   onnxruntime-node 1.30 returns a copy of the whole buffer every step);
- * - delta: one buffer per layer as past, with only the step's new positions fetched (`kv-delta-graph.ts`);
+ * - delta: one buffer per layer as past, with only the step's new positions fetched (`onnx/rewrites/kv-delta.ts`);
  * - slices: delta on a graph where `present.*` are no longer outputs, only sliced (the engine until
  *   direct attention);
- * - engine: the engine's own graph, whose attention reads the past in place (`direct-attention-graph.ts`).
+ * - engine: the engine's own graph, whose attention reads the past in place (`onnx/rewrites/direct-attention.ts`).
  * Reports each mode's decode rate and whether their greedy tokens agree.
  */
 import { readFileSync } from 'node:fs';
@@ -17,8 +17,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import type { ModelSize } from '../models/model-sizes';
-import { addKvDeltaOutputs } from '../localhost-engine/inference/kv-delta-graph';
-import { engineKvGraph } from '../localhost-engine/inference/direct-attention-graph';
+import { addKvDeltaOutputs } from '../localhost-engine/onnx/rewrites/kv-delta';
+import { engineKvGraph } from '../localhost-engine/onnx/rewrites/direct-attention';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
 import { benchPrompt } from './bench-prompt';

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:logits -- [--size phi3-mini] [--prompt 1024] [--reps 8]`: prefill on the GenAI-layout graph
- * (no `num_logits_to_keep`) as the engine opened it before `last-logits-graph.ts` (logits for every position)
+ * (no `num_logits_to_keep`) as the engine opened it before `onnx/rewrites/last-logits.ts` (logits for every position)
  * and as it opens it now (the LM head on the last position only), both sessions in one process, in alternating
  * order, through the engine's token loop. Writes each side's prefill rates, their medians and whether the first
  * token agrees to `bench/results/last-logits.json` and its section of BENCHMARKS.md.
@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import type { ModelSize } from '../models/model-sizes';
-import { engineKvGraph } from '../localhost-engine/inference/direct-attention-graph';
-import { lastPositionLogits } from '../localhost-engine/inference/last-logits-graph';
+import { engineKvGraph } from '../localhost-engine/onnx/rewrites/direct-attention';
+import { lastPositionLogits } from '../localhost-engine/onnx/rewrites/last-logits';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
 import { benchPrompt } from './bench-prompt';

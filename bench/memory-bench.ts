@@ -7,7 +7,7 @@
  * - `slices`: each layer's present is freed once its new positions are sliced out (the engine until direct
  *   attention);
  * - `engine`: the engine's graph, whose decoding attention reads the past in place and makes no present
- *   (`direct-attention-graph.ts`; prompt passes run as in `slices`), at each prefill pass size. Reports the resident weights after load, the cache the engine allocates, the peak
+ *   (`onnx/rewrites/direct-attention.ts`; prompt passes run as in `slices`), at each prefill pass size. Reports the resident weights after load, the cache the engine allocates, the peak
  * RSS, what is left over (onnxruntime's working memory and transients), and the prefill and decode rates.
  * Writes bench/results/memory.json and rewrites BENCHMARKS.md.
  */

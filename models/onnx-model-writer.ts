@@ -5,15 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  BYTES_PER_ELEMENT,
-  DataTypeValue,
   encodeModel,
   ModelSpec,
   NodeSpec,
   OpsetImport,
   TensorSpec,
   ValueInfoSpec,
-} from './onnx-proto';
+} from '../localhost-engine/onnx/write';
+import { BYTES_PER_ELEMENT, DataTypeValue } from '../localhost-engine/onnx/schema';
 
 /** An initializer whose bytes are produced lazily, in order, as little-endian chunks. */
 export interface TensorSource {

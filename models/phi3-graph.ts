@@ -7,7 +7,8 @@
  * then the final norm, a Slice keeping the last `num_logits_to_keep` positions, and the untied LM head.
  */
 import { Phi3Config, validateConfig } from './model-sizes';
-import { DataType, NodeSpec, ValueInfoSpec } from './onnx-proto';
+import { NodeSpec, ValueInfoSpec } from '../localhost-engine/onnx/write';
+import { DataType } from '../localhost-engine/onnx/schema';
 import { GraphSource, TensorSource } from './onnx-model-writer';
 import {
   constantFloatTensor,

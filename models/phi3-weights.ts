@@ -3,7 +3,7 @@
  * MatMulNBits, float embeddings, norm weights and rotary caches. Scales are chosen so activations stay near
  * unit size through the layers, and so greedy decoding wanders over many tokens instead of repeating one.
  */
-import { DataType } from './onnx-proto';
+import { DataType } from '../localhost-engine/onnx/schema';
 import { TensorSource } from './onnx-model-writer';
 import { SeededRandom } from './seeded-random';
 

@@ -14,7 +14,7 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
-import { kvDeltaName } from './kv-delta-graph';
+import { kvDeltaName } from '../onnx/rewrites/kv-delta';
 
 export interface KvLayout {
   layers: number;

@@ -16,7 +16,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { int64, readDecoderSignature } from './token-loop';
-import { orderKvDeltaSlices } from './kv-delta-graph';
+import { orderKvDeltaSlices } from '../onnx/rewrites/kv-delta';
 
 /** Bump when the way copies are made changes, so older copies are rebuilt. */
 const FORMAT = 3;

@@ -6,8 +6,8 @@ import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from '../api/schemas';
 import { promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { engineKvGraph } from './direct-attention-graph';
-import { lastPositionLogits } from './last-logits-graph';
+import { engineKvGraph } from '../onnx/rewrites/direct-attention';
+import { lastPositionLogits } from '../onnx/rewrites/last-logits';
 import {
   discardOptimizedModel,
   openSource,
@@ -103,8 +103,8 @@ export interface CpuModelOptions {
   cacheRoot: string | null;
   /**
    * Rewrite the graph to output only the new keys and values: with attention that reads the past in place
-   * (`direct-attention-graph.ts`) where the graph allows it, else with slices of `present.*`
-   * (`kv-delta-graph.ts`). For GroupQueryAttention graphs, whose past may be longer than the tokens it holds.
+   * (`onnx/rewrites/direct-attention.ts`) where the graph allows it, else with slices of `present.*`
+   * (`onnx/rewrites/kv-delta.ts`). For GroupQueryAttention graphs, whose past may be longer than the tokens it holds.
    */
   kvDelta: boolean;
 }
@@ -127,7 +127,7 @@ async function rewrittenSource(
 
 /**
  * The CPU's graph: with the KV delta outputs and, where the graph computes logits for every position, with logits
- * for the last position only (`last-logits-graph.ts`).
+ * for the last position only (`onnx/rewrites/last-logits.ts`).
  */
 function cpuSource(modelFile: string, kvDelta: boolean): Promise<ModelSource> {
   if (!kvDelta) return Promise.resolve({ file: modelFile });

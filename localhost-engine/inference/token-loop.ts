@@ -12,7 +12,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import type { DecoderSession } from './decoder-session';
 import * as ort from 'onnxruntime-node';
-import { kvDeltaName } from './kv-delta-graph';
+import { kvDeltaName } from '../onnx/rewrites/kv-delta';
 import { KvCache } from './kv-cache';
 
 type Feeds = Record<string, OrtTensor>;
@@ -34,7 +34,7 @@ export interface DecoderSignature {
    * transformers.js' tokens.
    */
   sharedKvCache: boolean;
-  /** The graph has `present_delta.N.key|value` outputs (kv-delta-graph.ts). */
+  /** The graph has `present_delta.N.key|value` outputs (onnx/rewrites/kv-delta.ts). */
   kvDelta: boolean;
 }
 

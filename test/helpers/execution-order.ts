@@ -2,7 +2,7 @@
  * What onnxruntime actually runs for a decoder, read from its own profile of a short greedy generation: the
  * kernels with their inputs' shapes (which operator reads the cache, and how), and the order of the attention
  * nodes and the KV delta slices, which decides whether each layer's present is freed before the next layer's
- * attention allocates its own (`localhost-engine/inference/kv-delta-graph.ts`).
+ * attention allocates its own (`localhost-engine/onnx/rewrites/kv-delta.ts`).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
-import { directAttention } from '../../localhost-engine/inference/direct-attention-graph';
-import { kvDeltaName } from '../../localhost-engine/inference/kv-delta-graph';
+import { directAttention } from '../../localhost-engine/onnx/rewrites/direct-attention';
+import { kvDeltaName } from '../../localhost-engine/onnx/rewrites/kv-delta';
 import { KvCache } from '../../localhost-engine/inference/kv-cache';
-import { lastPositionLogits } from '../../localhost-engine/inference/last-logits-graph';
+import { lastPositionLogits } from '../../localhost-engine/onnx/rewrites/last-logits';
 import { createSession } from '../../localhost-engine/inference/session-factory';
 import { readDecoderSignature } from '../../localhost-engine/inference/token-loop';
 import { emptyPast } from '../helpers/empty-past';
@@ -69,7 +69,7 @@ const withWeightsBeside = (file: string): ort.InferenceSession.SessionOptions =>
   extra: { session: { model_external_initializers_file_folder_path: path.dirname(file) } },
 });
 
-/** The LM head on the last position only (last-logits-graph.ts) against the original's last row, pass by pass. */
+/** The LM head on the last position only (onnx/rewrites/last-logits.ts) against the original's last row, pass by pass. */
 async function lastLogitsRewrite(name: string, file: string, passes: number[]): Promise<PathCase> {
   const c = new Case(name);
   const original = await ort.InferenceSession.create(file);

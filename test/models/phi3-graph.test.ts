@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { MODEL_SIZES } from '../../models/model-sizes';
 import { writeModelFolder } from '../../models/write-model-folder';
-import { graphNodes } from '../helpers/graph-nodes';
+import { graphOf } from '../../localhost-engine/onnx/read';
 import { expectSameLogits } from '../helpers/same-logits';
 import { argmax, greedy, step } from './ort-decoder';
 
@@ -17,8 +17,8 @@ const MATMULNBITS_COUNT = 4 * MODEL_SIZES.tiny.numHiddenLayers + 1;
 
 /** The input names of each MatMulNBits node of a graph file. */
 function matMulNBitsInputs(file: string): string[][] {
-  return graphNodes(readFileSync(file))
-    .filter((n) => n.opType === 'MatMulNBits')
+  return graphOf(readFileSync(file))
+    .nodes.filter((n) => n.opType === 'MatMulNBits')
     .map((n) => n.inputs);
 }
 

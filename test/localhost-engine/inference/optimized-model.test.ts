@@ -23,8 +23,8 @@ import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import { attentionAndSliceOrder, sliceAfterEachLayer } from '../../helpers/execution-order';
 import { MODEL_SIZES } from '../../../models/model-sizes';
 import { writeModelFolder } from '../../../models/write-model-folder';
-import { addKvDeltaOutputs, kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
-import { directAttention } from '../../../localhost-engine/inference/direct-attention-graph';
+import { addKvDeltaOutputs, kvDeltaName } from '../../../localhost-engine/onnx/rewrites/kv-delta';
+import { directAttention } from '../../../localhost-engine/onnx/rewrites/direct-attention';
 import { optimizedCpuModel } from '../../../localhost-engine/inference/optimized-model';
 import { createSession, sessionOptions } from '../../../localhost-engine/inference/session-factory';
 import {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
-import { engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
+import { engineKvGraph } from '../../../localhost-engine/onnx/rewrites/direct-attention';
 import { InferenceWorkerClient } from '../../../localhost-engine/inference/inference-worker-client';
 import { sessionOptions } from '../../../localhost-engine/inference/session-factory';
 import {

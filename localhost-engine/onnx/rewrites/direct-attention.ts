@@ -1,6 +1,6 @@
 /**
  * Rewrites each layer's GroupQueryAttention so that decoding reads the engine's cache buffers where they are,
- * and the graph outputs only the new keys and values (the KV delta outputs of `kv-delta-graph.ts`).
+ * and the graph outputs only the new keys and values (the KV delta outputs of `kv-delta.ts`).
  *
  * Why: onnxruntime's CPU GroupQueryAttention cannot use the caller's buffer as its present (onnxruntime-node
  * 1.30 has no IO binding, and a preallocated output comes back as a copy), so on every pass and for every layer
@@ -25,61 +25,15 @@
  * Every layer's past must have the same length (the token loop's do), and the positions past the held ones
  * must hold finite numbers (zeros or earlier keys): they are masked by adding −∞ to their scores.
  */
-import { DataType, encodeNode, encodeValueInfo } from '../../models/onnx-proto';
-import type { AttributeSpec, NodeSpec } from '../../models/onnx-proto';
-import { addKvDeltaOutputs, kvDeltaName } from './kv-delta-graph';
-import {
-  fields,
-  findGraph,
-  GRAPH,
-  initializer,
-  LENGTH_DELIMITED,
-  lengthDelimited,
-  repeatedStrings,
-  signedVarint,
-  stringField,
-  valueInfoType,
-  varint,
-  withGraph,
-  withRepeatedStrings,
-  defaultOpset,
-  type Field,
-} from './onnx-bytes';
+import { defaultOpset, findGraph, readGraph, stringField, type NodeView } from '../read';
+import { DataType, GRAPH, NODE, VALUE_INFO } from '../schema';
+import { initializer, withGraph, withRepeatedStrings } from '../splice';
+import { fields, lengthDelimited } from '../wire';
+import { encodeNode, encodeValueInfo, type AttributeSpec, type NodeSpec } from '../write';
+import { addKvDeltaOutputs, kvDeltaName } from './kv-delta';
 
 /** Prefix of every name this rewrite adds. */
 const PREFIX = '/localscribe/attn';
-
-interface AttentionNode {
-  field: Field;
-  inputs: string[];
-  outputs: string[];
-  ints: Map<string, number>;
-  floats: Map<string, number>;
-}
-
-function readAttention(bytes: Uint8Array, node: Field): AttentionNode {
-  const ints = new Map<string, number>();
-  const floats = new Map<string, number>();
-  for (const a of fields(bytes, node.payloadStart, node.end)) {
-    if (a.number !== 5 || a.wireType !== LENGTH_DELIMITED) continue;
-    const name = stringField(bytes, a, 1);
-    for (const v of fields(bytes, a.payloadStart, a.end)) {
-      if (v.number === 3 && v.wireType === 0) ints.set(name, signedVarint(bytes, v.payloadStart));
-      if (v.number === 2 && v.wireType === 5)
-        floats.set(
-          name,
-          new DataView(bytes.buffer, bytes.byteOffset + v.payloadStart, 4).getFloat32(0, true),
-        );
-    }
-  }
-  return {
-    field: node,
-    inputs: repeatedStrings(bytes, node, 1),
-    outputs: repeatedStrings(bytes, node, 2),
-    ints,
-    floats,
-  };
-}
 
 /** A subgraph (GraphProto: node = 1, name = 2, output = 12) of encoded nodes, with float outputs of rank 3 or 4. */
 function branch(name: string, nodes: Buffer[], outputs: [string, string, string]): Buffer {
@@ -97,7 +51,7 @@ function branch(name: string, nodes: Buffer[], outputs: [string, string, string]
   ]);
 }
 
-/** An If node (NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5) choosing between two branches. */
+/** An If node choosing between two branches (encoded GraphProto payloads). */
 function ifNode(
   name: string,
   cond: string,
@@ -105,25 +59,16 @@ function ifNode(
   thenBranch: Buffer,
   elseBranch: Buffer,
 ): Buffer {
-  // AttributeProto: name = 1, g = 6, type = 20 (GRAPH = 5).
-  const graphAttribute = (attr: string, graph: Buffer): Buffer =>
-    lengthDelimited(
-      5,
-      Buffer.concat([
-        lengthDelimited(1, Buffer.from(attr)),
-        lengthDelimited(6, graph),
-        varint(20 * 8),
-        varint(5),
-      ]),
-    );
-  return Buffer.concat([
-    lengthDelimited(1, Buffer.from(cond)),
-    ...outputs.map((o) => lengthDelimited(2, Buffer.from(o))),
-    lengthDelimited(3, Buffer.from(name)),
-    lengthDelimited(4, Buffer.from('If')),
-    graphAttribute('then_branch', thenBranch),
-    graphAttribute('else_branch', elseBranch),
-  ]);
+  return encodeNode({
+    name,
+    opType: 'If',
+    inputs: [cond],
+    outputs,
+    attributes: [
+      { name: 'then_branch', kind: 'graph', value: thenBranch },
+      { name: 'else_branch', kind: 'graph', value: elseBranch },
+    ],
+  });
 }
 
 /**
@@ -135,20 +80,16 @@ function ifNode(
  */
 export function directAttention(model: Uint8Array): { model: Buffer; layers: number } | null {
   const graph = findGraph(model);
-  const attention: AttentionNode[] = [];
-  const inputs = new Map<string, { elemType: number; dims: Array<number | null> }>();
-  for (const f of fields(model, graph.payloadStart, graph.end)) {
-    if (f.wireType !== LENGTH_DELIMITED) continue;
-    if (f.number === GRAPH.input) inputs.set(stringField(model, f, 1), valueInfoType(model, f));
-    if (f.number === GRAPH.node) {
-      const opType = stringField(model, f, 4);
-      if (opType === 'GroupQueryAttention') attention.push(readAttention(model, f));
-      else if (/Attention$/.test(opType)) return null;
-    }
+  const view = readGraph(model, graph);
+  const inputs = view.inputs;
+  const attention: NodeView[] = [];
+  for (const n of view.nodes) {
+    if (n.opType === 'GroupQueryAttention') attention.push(n);
+    else if (/Attention$/.test(n.opType)) return null;
   }
   if (attention.length === 0 || !inputs.has('attention_mask') || !inputs.has('input_ids')) return null;
 
-  const byLayer = new Map<number, AttentionNode>();
+  const byLayer = new Map<number, NodeView>();
   for (const a of attention) {
     const m = /^past_key_values\.(\d+)\.key$/.exec(a.inputs[3] ?? '');
     if (!m) return null;
@@ -347,7 +288,7 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     const prompt: Buffer[] = [
       lengthDelimited(
         GRAPH.node,
-        withRepeatedStrings(model, a.field, 2, [
+        withRepeatedStrings(model, a.field, NODE.output, [
           `${p}/${L}/gqa_out`,
           `${p}/${L}/present_k`,
           `${p}/${L}/present_v`,
@@ -394,15 +335,18 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
       );
     }
   }
-  const attentionStarts = new Set(attention.map((a) => a.field.start));
+  const dropped = new Set([
+    ...attention.map((a) => a.field.start),
+    ...[...view.outputs]
+      .filter(([name]) => /^present\.\d+\.(key|value)$/.test(name))
+      .map(([, o]) => o.field.start),
+  ]);
   const kept: Uint8Array[] = [];
   for (const f of fields(model, graph.payloadStart, graph.end)) {
-    if (f.number === GRAPH.node && attentionStarts.has(f.start)) continue;
-    const isPresent =
-      (f.number === GRAPH.output || f.number === GRAPH.valueInfo) &&
-      f.wireType === LENGTH_DELIMITED &&
-      /^present\.\d+\.(key|value)$/.test(stringField(model, f, 1));
-    if (!isPresent) kept.push(model.subarray(f.start, f.end));
+    const isPresentInfo =
+      f.number === GRAPH.valueInfo &&
+      /^present\.\d+\.(key|value)$/.test(stringField(model, f, VALUE_INFO.name));
+    if (!dropped.has(f.start) && !isPresentInfo) kept.push(model.subarray(f.start, f.end));
   }
   return { model: withGraph(model, graph, [...kept, ...extra]), layers };
 }

@@ -8,17 +8,21 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
-import { DataType, encodeModel, type NodeSpec } from '../../../models/onnx-proto';
-import { lastPositionLogits } from '../../../localhost-engine/inference/last-logits-graph';
-import { engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
-import { createSession, openRewrittenOrFile } from '../../../localhost-engine/inference/session-factory';
-import { readDecoderSignature, type DecoderSignature } from '../../../localhost-engine/inference/token-loop';
-import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
-import { passFeeds } from '../../helpers/pass-feeds';
-import { emptyPast } from '../../helpers/empty-past';
-import { graphNodes } from '../../helpers/graph-nodes';
-import { expectSameLogits, expectSameValues, floatsOf } from '../../helpers/same-logits';
+import { ensureGeneratedModel } from '../../../../models/ensure-generated-model';
+import { encodeModel, type NodeSpec } from '../../../../localhost-engine/onnx/write';
+import { DataType } from '../../../../localhost-engine/onnx/schema';
+import { lastPositionLogits } from '../../../../localhost-engine/onnx/rewrites/last-logits';
+import { engineKvGraph } from '../../../../localhost-engine/onnx/rewrites/direct-attention';
+import { createSession, openRewrittenOrFile } from '../../../../localhost-engine/inference/session-factory';
+import {
+  readDecoderSignature,
+  type DecoderSignature,
+} from '../../../../localhost-engine/inference/token-loop';
+import { GENAI_TINY_FIXTURE } from '../../../helpers/genai-fixture-for-transformers';
+import { passFeeds } from '../../../helpers/pass-feeds';
+import { emptyPast } from '../../../helpers/empty-past';
+import { graphOf } from '../../../../localhost-engine/onnx/read';
+import { expectSameLogits, expectSameValues, floatsOf } from '../../../helpers/same-logits';
 
 /** Each layer's present of `out` as the next pass's past. */
 function presentsAsPast(
@@ -93,7 +97,7 @@ describe('lastPositionLogits', () => {
   it('puts the slice just before the LM head and declares logits [batch, 1, vocab]', async () => {
     const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });
     const rewritten = lastPositionLogits(engineKvGraph(readFileSync(path.join(dir, 'model.onnx')))!.model)!;
-    const ops = graphNodes(rewritten).map((n) => n.name);
+    const ops = graphOf(rewritten).nodes.map((n) => n.name);
     const head = ops.findIndex((name) => name === '/lm_head/MatMulNBits');
     expect(ops[head - 1]).toBe('/localscribe/last_logits/slice');
     const session = await ort.InferenceSession.create(rewritten, {

@@ -8,20 +8,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { GENERATED_LAYOUTS } from '../../helpers/generated-layouts';
-import { emptyPast } from '../../helpers/empty-past';
-import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
-import { directAttention, engineKvGraph } from '../../../localhost-engine/inference/direct-attention-graph';
-import { kvDeltaName } from '../../../localhost-engine/inference/kv-delta-graph';
-import { KvCache } from '../../../localhost-engine/inference/kv-cache';
-import { readDecoderSignature } from '../../../localhost-engine/inference/token-loop';
-import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
-import { passFeeds } from '../../helpers/pass-feeds';
-import { profiledKernels } from '../../helpers/execution-order';
-import { graphOf, type GraphNode } from '../../helpers/graph-nodes';
-import { sessionOptions } from '../../../localhost-engine/inference/session-factory';
-import { MODEL_SIZES } from '../../../models/model-sizes';
-import { compareLogits, expectSameLogits } from '../../helpers/same-logits';
+import { GENERATED_LAYOUTS } from '../../../helpers/generated-layouts';
+import { emptyPast } from '../../../helpers/empty-past';
+import { ensureGeneratedModel } from '../../../../models/ensure-generated-model';
+import { directAttention, engineKvGraph } from '../../../../localhost-engine/onnx/rewrites/direct-attention';
+import { kvDeltaName } from '../../../../localhost-engine/onnx/rewrites/kv-delta';
+import { KvCache } from '../../../../localhost-engine/inference/kv-cache';
+import { readDecoderSignature } from '../../../../localhost-engine/inference/token-loop';
+import { GENAI_TINY_FIXTURE } from '../../../helpers/genai-fixture-for-transformers';
+import { passFeeds } from '../../../helpers/pass-feeds';
+import { profiledKernels } from '../../../helpers/execution-order';
+import { graphOf, type GraphNode } from '../../../../localhost-engine/onnx/read';
+import { sessionOptions } from '../../../../localhost-engine/inference/session-factory';
+import { MODEL_SIZES } from '../../../../models/model-sizes';
+import { compareLogits, expectSameLogits } from '../../../helpers/same-logits';
 
 const readsPast = (n: GraphNode): boolean => n.inputs.some((i) => i.startsWith('past_key_values.'));
 

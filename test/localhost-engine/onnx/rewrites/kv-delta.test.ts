@@ -8,22 +8,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { GENERATED_LAYOUTS } from '../../helpers/generated-layouts';
-import { emptyPast } from '../../helpers/empty-past';
-import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
+import { GENERATED_LAYOUTS } from '../../../helpers/generated-layouts';
+import { emptyPast } from '../../../helpers/empty-past';
+import { ensureGeneratedModel } from '../../../../models/ensure-generated-model';
 import {
   addKvDeltaOutputs,
   kvDeltaName,
   orderKvDeltaSlices,
-} from '../../../localhost-engine/inference/kv-delta-graph';
-import { attentionAndSliceOrder, sliceAfterEachLayer } from '../../helpers/execution-order';
+} from '../../../../localhost-engine/onnx/rewrites/kv-delta';
+import { attentionAndSliceOrder, sliceAfterEachLayer } from '../../../helpers/execution-order';
 import {
   DEFAULT_DECODE,
   greedyLoop,
   readDecoderSignature,
   type DecoderSignature,
   int64,
-} from '../../../localhost-engine/inference/token-loop';
+} from '../../../../localhost-engine/inference/token-loop';
 
 async function openRewritten(
   file: string,
