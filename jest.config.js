@@ -9,6 +9,7 @@ module.exports = {
   // onnxruntime-node's typed arrays must be the test realm's (see the environment's comment).
   testEnvironment: '<rootDir>/test/environments/ort-node-environment.ts',
   globalSetup: '<rootDir>/test/global-setup.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 120000,
   maxWorkers: 2,
