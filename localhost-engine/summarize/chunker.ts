@@ -39,8 +39,29 @@ interface Unit {
 
 const SEGMENTER = new Intl.Segmenter('en', { granularity: 'sentence' });
 
-function sentences(text: string): string[] {
-  return Array.from(SEGMENTER.segment(text), (s) => s.segment).filter((s) => s.length > 0);
+/** Characters segmented at a time: V8 copies the whole input into every segment it yields. */
+const SEGMENT_WINDOW = 4096;
+
+/**
+ * The sentences of `text`, in order, found window by window: each window's last sentence, which the window may have
+ * cut, is carried into the next (a run-on sentence longer than a window is given out in window-sized pieces).
+ */
+function* sentences(text: string): Generator<string> {
+  let carry = '';
+  for (let start = 0; start < text.length; start += SEGMENT_WINDOW) {
+    const end = start + SEGMENT_WINDOW >= text.length;
+    const found = Array.from(
+      SEGMENTER.segment(carry + text.slice(start, start + SEGMENT_WINDOW)),
+      (x) => x.segment,
+    );
+    carry = end ? '' : (found.pop() ?? '');
+    if (carry.length > SEGMENT_WINDOW) {
+      found.push(carry);
+      carry = '';
+    }
+    for (const sentence of found) if (sentence.length > 0) yield sentence;
+  }
+  if (carry) yield carry;
 }
 
 /**
@@ -95,10 +116,29 @@ function windows(text: string, size: number): string[] {
   return out;
 }
 
+/**
+ * Consecutive sentences joined into runs of at most `size` characters (a longer sentence is a run of its own):
+ * each encode call has a fixed cost, and a million-character paragraph has tens of thousands of sentences.
+ */
+function sentenceRuns(text: string, size: number): string[] {
+  const out: string[] = [];
+  let run = '';
+  for (const sentence of sentences(text)) {
+    if (run && run.length + sentence.length > size) {
+      out.push(run);
+      run = '';
+    }
+    run += sentence;
+  }
+  if (run) out.push(run);
+  return out;
+}
+
 /** Splits one over-long paragraph into pieces that fit, at sentence boundaries where possible. */
 function splitParagraph(unit: Unit, budget: number, counter: TokenCounter): Unit[] {
   const pieces: Array<{ text: string; tokens: number }> = [];
-  for (const sentence of sentences(unit.text)) {
+  // A run of `budget` characters fits unless its text has more tokens than characters (byte-fallback scripts).
+  for (const sentence of sentenceRuns(unit.text, budget)) {
     // A sentence without end (a table dump, a run-on paragraph) is encoded window by window, never whole.
     for (const piece of windows(sentence, budget * 4)) {
       const tokens = counter.count(piece);

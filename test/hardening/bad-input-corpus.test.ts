@@ -28,7 +28,8 @@ describe('bad input corpus', () => {
 
   beforeAll(async () => {
     const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
-    const summarizer = localSummarizer({ modelDir, device: 'cpu', maxNewTokens: 8 });
+    // Short answers, parts too: the cases are about input, and a million characters make dozens of parts.
+    const summarizer = localSummarizer({ modelDir, device: 'cpu', maxNewTokens: 8, partMaxNewTokens: 8 });
     engine = await startTestEngine(modelDir, { summarizer });
     await summarizer.generator.warmUp();
   });

@@ -80,6 +80,16 @@ describe('planParts', () => {
     expect(joined).toContain('Clause 899 ');
   });
 
+  it('splits a paragraph of many segmentation windows without losing, doubling or reordering a character', () => {
+    // 60,000 characters of sentences of varied length: sentences straddle the segmenter's windows.
+    const long = Array.from({ length: 1500 }, (_, i) => `Item ${i} ${'is due '.repeat(i % 7)}today.`).join(' ');
+    expect(long.length).toBeGreaterThan(40_000);
+    const parts = planParts([para(long)], counter, budget);
+    expect(parts.length).toBeGreaterThan(3);
+    expect(parts.map((p) => p.text).join('')).toBe(long);
+    for (const part of parts) expect(counter.count(part.text)).toBeLessThanOrEqual(budget);
+  });
+
   it('cuts a single sentence longer than the budget at token boundaries', () => {
     const sentence = Array.from({ length: 5000 }, (_, i) => `w${i}`).join(' ');
     const parts = planParts([para(sentence)], counter, budget);
