@@ -223,36 +223,6 @@ Raw numbers: \`bench/results/long-document.json\`.
 `;
 }
 
-function kvSection(r: Record<string, unknown>): string {
-  const modes = r.modes as Record<string, Row>;
-  const label: Record<string, string> = {
-    copies: "each step's present fed back as the next past",
-    shared: 'one buffer per layer as past and as preallocated present (copied back whole every step)',
-    delta: 'one buffer per layer as past, only the new positions fetched',
-    slices: 'the same, on a graph whose present outputs are only sliced (the engine before direct attention)',
-    engine: "the engine's CPU graph: decoding attention reads the past in place, no present",
-  };
-  return `## KV cache modes (\`npm run bench:kv\`)
-
-${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size}, ${r.promptLength}-token prompt, ${r.steps} greedy steps, the
-modes in one process (the first three on one session, the two other graphs on their own), through the engine's
-token loop.
-
-| mode | prefill ms | decode tok/s | same tokens as the first |
-|---|---|---|---|
-${Object.entries(modes)
-  .map(
-    ([k, v]) =>
-      `| ${label[k] ?? k} | ${v.prefillMs} | ${v.decodeTokensPerSecond} | ${v.sameTokensAsCopies ?? r.sameTokens} |`,
-  )
-  .join('\n')}
-
-The first four modes attend with the model's GroupQueryAttention; the engine's decoding attention sums in another
-order (\`onnx/rewrites/direct-attention.ts\`), which on this model of random weights can flip a near-tie (the first
-section says why). Raw numbers: \`bench/results/kv-cache.json\`.
-`;
-}
-
 function memorySection(r: Record<string, unknown>): string {
   const rows = r.rows as Row[];
   const disk = Number(r.diskMB);
@@ -339,7 +309,6 @@ export function writeBenchmarksMd(): void {
   const extraEngine = readdirSync(RESULTS).filter((n) => /^engine-.+\.json$/.test(n));
   const pane = read('pane-stream.json');
   const long = read('long-document.json');
-  const kv = read('kv-cache.json');
   const memory = read('memory.json');
   const logits = read('last-logits.json');
   const attention = read('attention.json');
@@ -348,7 +317,6 @@ export function writeBenchmarksMd(): void {
     ...extraEngine.map((file) => engineSection(read(file) as unknown as EngineReport, file)),
     long && longSection(long),
     memory && memorySection(memory),
-    kv && kv.modes && kvSection(kv),
     logits && logitsSection(logits),
     attention && attentionSection(attention),
     pane && paneSection(pane),

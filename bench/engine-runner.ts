@@ -14,6 +14,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import type { DeviceOption } from '../localhost-engine/inference/worker-protocol';
+import type { GenerationInput } from '../localhost-engine/inference/inference-worker-client';
+import type { DecodeSettings } from '../localhost-engine/inference/token-loop';
+import type { PromptIdsRequest } from '../test/helpers/hooked-worker';
+import { WorkerProbe } from '../test/helpers/worker-probe';
 import { benchPrompt } from './bench-prompt';
 import { RUNNING_AS_JS } from './run-child';
 
@@ -56,7 +60,10 @@ async function main(): Promise<void> {
   if (!values['model-dir']) throw new Error('--model-dir is required');
   const optimizedDir = values['optimized-dir'];
   const { InferenceWorkerClient } = await clientModule();
+  // Generation goes through the test worker, which can be handed exact prompt ids; starts through the engine's own.
+  const probe = values['load-only'] ? null : new WorkerProbe();
   const client = new InferenceWorkerClient({
+    ...(probe ? { worker: probe.worker } : {}),
     modelDir: values['model-dir'],
     device: values.device as DeviceOption,
     intraOpThreads: values.threads ? Number(values.threads) : undefined,
@@ -81,21 +88,30 @@ async function main(): Promise<void> {
       return;
     }
     const callbacks = { onDelta: () => undefined };
+    // Exactly `maxNewTokens` after these exact prompt tokens (no chat template, no stop token), as transformers.js'
+    // runner is given.
+    const fromIds = (ids: number[], maxNewTokens: number, decode?: Partial<DecodeSettings>) =>
+      client.generate(
+        { messages: [], maxNewTokens, promptIds: ids } as GenerationInput & PromptIdsRequest,
+        callbacks,
+        undefined,
+        decode,
+      );
     // Both sides warm up the same way before timing: a short prompt and two tokens.
-    await client.generateFromIds(benchPrompt(16), 2, callbacks);
+    await fromIds(benchPrompt(16), 2);
     const newTokens = Number(values['new-tokens']);
     const histogram = monitorEventLoopDelay({ resolution: 1 });
     histogram.enable();
     const decode = values['prefill-chunk'] ? { prefillChunk: Number(values['prefill-chunk']) } : undefined;
     const runs = [];
     for (const promptTokens of values.prompts.split(',').map(Number)) {
-      const stepsBefore = client.steps;
-      const result = await client.generateFromIds(benchPrompt(promptTokens), newTokens, callbacks, decode);
+      const stepsBefore = probe!.steps;
+      const result = await fromIds(benchPrompt(promptTokens), newTokens, decode);
       const u = result.usage;
       runs.push({
         promptTokens,
         newTokens: result.tokenIds.length,
-        forwardPasses: client.steps - stepsBefore,
+        forwardPasses: probe!.steps - stepsBefore,
         ttftMs: Math.round(u.ttftMs),
         prefillTokensPerSecond: Number(u.prefillTokensPerSecond.toFixed(2)),
         decodeTokensPerSecond: Number(u.decodeTokensPerSecond.toFixed(2)),

@@ -14,7 +14,7 @@ import type { ModelSize } from '../models/model-sizes';
 import { engineKvGraph } from '../localhost-engine/onnx/rewrites/direct-attention';
 import { lastPositionLogits } from '../localhost-engine/onnx/rewrites/last-logits';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
-import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
+import { runTokens } from '../test/helpers/run-tokens';
 import { benchPrompt } from './bench-prompt';
 import { saveResult } from './benchmarks-md';
 import { machineLine, median } from './summary';
@@ -49,14 +49,7 @@ async function main(): Promise<void> {
     const order: Array<keyof typeof sides> =
       rep % 2 ? ['lastPosition', 'everyPosition'] : ['everyPosition', 'lastPosition'];
     for (const side of order) {
-      const session = sides[side];
-      const r = await greedyLoop(
-        session,
-        { ...readDecoderSignature(session), sharedKvCache: true },
-        prompt,
-        { ...DEFAULT_DECODE, maxNewTokens: 1, eosTokenIds: [] },
-        { shouldStop: () => false, onToken: () => undefined },
-      );
+      const r = await runTokens(sides[side], prompt, { maxNewTokens: 1 });
       rates[side].push(Number((prompt.length / (r.prefillMs / 1000)).toFixed(2)));
       firstTokens.add(r.tokens[0]);
     }

@@ -12,7 +12,8 @@ import * as ort from 'onnxruntime-node';
 import { addKvDeltaOutputs } from '../localhost-engine/onnx/rewrites/kv-delta';
 import { engineKvGraph } from '../localhost-engine/onnx/rewrites/direct-attention';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
-import { DEFAULT_DECODE, greedyLoop, readDecoderSignature } from '../localhost-engine/inference/token-loop';
+import { readDecoderSignature } from '../localhost-engine/inference/decoder-signature';
+import { runTokens } from '../test/helpers/run-tokens';
 import { benchPrompt } from './bench-prompt';
 
 export interface MemoryRun {
@@ -57,16 +58,13 @@ async function main(): Promise<MemoryRun> {
     extra: { session: { model_external_initializers_file_folder_path: path.dirname(file) } },
   });
   const loadedRss = process.memoryUsage().rss;
-  const sig = { ...readDecoderSignature(session), sharedKvCache: true };
+  const sig = readDecoderSignature(session);
   const promptTokens = Number(values.prompt);
   const newTokens = Number(values['new-tokens']);
-  const r = await greedyLoop(
-    session,
-    sig,
-    benchPrompt(promptTokens),
-    { ...DEFAULT_DECODE, prefillChunk: Number(values.chunk), maxNewTokens: newTokens, eosTokenIds: [] },
-    { shouldStop: () => false, onToken: () => undefined },
-  );
+  const r = await runTokens(session, benchPrompt(promptTokens), {
+    prefillChunk: Number(values.chunk),
+    maxNewTokens: newTokens,
+  });
   // maxRSS is in KiB (libuv normalizes it across platforms).
   const peak = process.resourceUsage().maxRSS * 1024;
   const capacity = promptTokens + newTokens + 1;

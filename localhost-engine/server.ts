@@ -132,16 +132,22 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
       .then(() => {
         if (worker.state !== 'ready') return;
         const copy = worker.optimized;
+        const p = worker.path;
         instance.log.info(
           {
             device: worker.device,
             loadMs: Math.round(worker.loadMs),
             optimizedCopy: copy?.status ?? 'none',
+            attention: p?.attention,
+            logits: p?.logits,
+            kvCache: p?.kv,
           },
           copy?.status === 'skipped'
             ? `model loaded without the optimized copy: ${copy.reason}`
             : `model loaded${copy?.status === 'built' ? ' (optimized copy built, once)' : ''}`,
         );
+        // A graph the engine could not rewrite still runs; the log says what it misses and why.
+        for (const note of p?.notes ?? []) instance.log.warn(`model runs the slower path: ${note}`);
       })
       // A failed load is reported by /api/health and the first request; nothing to do here.
       .catch(() => undefined);

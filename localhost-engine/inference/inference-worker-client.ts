@@ -16,7 +16,7 @@ import {
   type DeviceOption,
   type FromWorker,
   type GenerationUsage,
-  type LoadRequest,
+  type WorkerPath,
   type ToWorker,
 } from './worker-protocol';
 
@@ -27,10 +27,10 @@ export interface WorkerClientOptions {
   /** Called with every device change (fallbacks included), for logs. */
   onDeviceFallback?: (from: Device, to: Device, reason: string) => void;
   /**
-   * Fault injection for tests (there is no GPU on CI): the worker pretends its session runs on `device` and the
-   * first `run` throws `message`, as a GPU that reports "device removed" at run time does.
+   * The worker thread's entry and its `workerData`; default: the engine's own (`inference-worker.ts`). Tests and
+   * benchmarks start one with hooks (`test/helpers/hooked-worker.ts`).
    */
-  injectRunFailure?: LoadRequest['injectRunFailure'];
+  worker?: { script: string; data?: unknown };
   /**
    * Where optimized CPU copies of models are kept (`optimized-model.ts`); null opens the original graph every
    * time. Default: `cache/optimized-models` in the user data folder.
@@ -88,11 +88,14 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-function workerEntry(): { file: string; execArgv: string[] } {
-  // Compiled: the .js sits next to this file. From source (tests, `tsx`): run the .ts through tsx's require hook.
-  const js = path.join(__dirname, 'inference-worker.js');
+/** The worker's script: compiled JavaScript where it exists, else TypeScript through tsx's require hook. */
+function workerEntry(script = path.join(__dirname, 'inference-worker.ts')): {
+  file: string;
+  execArgv: string[];
+} {
+  const js = script.replace(/\.ts$/, '.js');
   if (existsSync(js)) return { file: js, execArgv: [] };
-  return { file: path.join(__dirname, 'inference-worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
+  return { file: script, execArgv: ['--require', 'tsx/cjs'] };
 }
 
 /**
@@ -108,6 +111,8 @@ export class InferenceWorkerClient {
   loadMs = 0;
   /** On the CPU: whether the optimized copy was reused, built now, or why it was not used. */
   optimized: OptimizedModel | null = null;
+  /** The graph the session opened and the KV strategy over it, with why a faster path was not taken. */
+  path: WorkerPath | null = null;
   /** How many workers were started (a crash replaces the worker). */
   workerStarts = 0;
 
@@ -121,11 +126,6 @@ export class InferenceWorkerClient {
 
   constructor(private readonly options: WorkerClientOptions) {
     this.modelId = path.basename(path.resolve(options.modelDir));
-  }
-
-  /** Forward passes run so far, across generations: the test's view into the token loop. */
-  get steps(): number {
-    return Atomics.load(this.controlView, CONTROL.steps);
   }
 
   /**
@@ -172,7 +172,6 @@ export class InferenceWorkerClient {
           this.options.optimizedModelsDir === undefined
             ? path.join(userDataDir(), 'cache', 'optimized-models')
             : this.options.optimizedModelsDir,
-        injectRunFailure: this.options.injectRunFailure,
         promptCacheIdleMs: this.options.promptCacheIdleMs,
       } satisfies ToWorker);
     });
@@ -183,6 +182,7 @@ export class InferenceWorkerClient {
       this.contextLength = loaded.contextLength;
       this.loadMs = loaded.loadMs;
       this.optimized = loaded.optimized;
+      this.path = loaded.path;
     } else if (loaded.type === 'load-failed') {
       this.state = 'error';
       this.error = loaded.message;
@@ -191,8 +191,11 @@ export class InferenceWorkerClient {
   }
 
   private spawn(): Worker {
-    const entry = workerEntry();
-    const worker = new Worker(entry.file, { execArgv: entry.execArgv });
+    const entry = workerEntry(this.options.worker?.script);
+    const worker = new Worker(entry.file, {
+      execArgv: entry.execArgv,
+      workerData: this.options.worker?.data,
+    });
     this.workerStarts += 1;
     this.worker = worker;
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
@@ -295,19 +298,6 @@ export class InferenceWorkerClient {
     return this.runGeneration({ ...input, decode }, callbacks, signal);
   }
 
-  /**
-   * Benchmarks: generates exactly `maxNewTokens` after these exact prompt tokens (no chat template, no stop
-   * token), with the engine's decoding settings, so that another implementation can be given the same work.
-   */
-  generateFromIds(
-    promptIds: number[],
-    maxNewTokens: number,
-    callbacks: GenerationCallbacks,
-    decode?: Partial<DecodeSettings>,
-  ): Promise<GenerationResult> {
-    return this.runGeneration({ messages: [], promptIds, ignoreEos: true, maxNewTokens, decode }, callbacks);
-  }
-
   private async runGeneration(
     fields: Omit<Extract<ToWorker, { type: 'generate' }>, 'type' | 'id'>,
     callbacks: GenerationCallbacks,
@@ -339,7 +329,7 @@ export class InferenceWorkerClient {
 
   /**
    * Token counts of whole prompts, and how many of each prompt's tokens the next generation would read from the
-   * prompt cache (what the last generation left: `HeldCache` in `token-loop.ts`).
+   * prompt cache (what the last generation left: `kv/in-place-kv.ts`).
    */
   countPromptsAndCache(prompts: ChatMessage[][]): Promise<{ tokens: number[]; cached: number[] }> {
     return this.request<{ tokens: number[]; cached: number[] }>(
@@ -351,15 +341,6 @@ export class InferenceWorkerClient {
   /** The document's parts for each budget, by the model's tokenizer (see summarize/chunker.ts). */
   plan(paragraphs: Paragraph[], budgets: number[]): Promise<Part[][]> {
     return this.request<Part[][]>((id) => ({ type: 'plan', id, paragraphs, budgets }), null).done;
-  }
-
-  /**
-   * Makes the worker die after its next forward pass (tests of the crash path). Not `terminate()`: tearing a
-   * worker down while onnxruntime-node's native `run` is in flight aborts the whole process (onnxruntime-node
-   * 1.30 throws a Napi::Error during teardown), which is also why `close` cancels before it terminates.
-   */
-  crashWorkerForTest(): void {
-    Atomics.store(this.controlView, CONTROL.crashAfterStep, 1);
   }
 
   private async stopWorker(): Promise<void> {

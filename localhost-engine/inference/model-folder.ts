@@ -25,11 +25,6 @@ export interface ModelFolder {
   layers: number | null;
   kvHeads: number | null;
   headSize: number | null;
-  /**
-   * Whether the graph's attention (GroupQueryAttention) reads a past buffer longer than the tokens it holds, so the
-   * token loop can keep one cache buffer per layer for a whole generation (token-loop.ts).
-   */
-  sharedKvCache: boolean;
 }
 
 function num(value: unknown): number | null {
@@ -100,22 +95,6 @@ function toIdList(value: unknown): number[] {
   return [];
 }
 
-/**
- * True when the graph uses GroupQueryAttention, which supports a shared past/present buffer. ONNX serializes a
- * graph's nodes before its initializers, so the op names are in the file's first megabytes even when the weights
- * are embedded.
- */
-async function usesGroupQueryAttention(modelFile: string): Promise<boolean> {
-  const handle = await fs.open(modelFile, 'r');
-  try {
-    const head = Buffer.alloc(8 * 1024 * 1024);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return head.subarray(0, bytesRead).includes('GroupQueryAttention');
-  } finally {
-    await handle.close();
-  }
-}
-
 async function externalDataBeside(modelFile: string): Promise<string[]> {
   const dir = path.dirname(modelFile);
   const base = path.basename(modelFile);
@@ -167,8 +146,6 @@ export async function inspectModelFolder(dir: string, device: 'cpu' | 'gpu' = 'c
       layers: num(decoder.num_hidden_layers),
       kvHeads: num(decoder.num_key_value_heads),
       headSize: num(decoder.head_size),
-      // GenAI says so itself (its MultiHeadAttention exports say false or nothing).
-      sharedKvCache: ((genai.search ?? {}) as Record<string, unknown>).past_present_share_buffer === true,
     };
   }
 
@@ -212,7 +189,6 @@ export async function inspectModelFolder(dir: string, device: 'cpu' | 'gpu' = 'c
         (num(config.hidden_size) && num(config.num_attention_heads)
           ? (config.hidden_size as number) / (config.num_attention_heads as number)
           : null),
-      sharedKvCache: await usesGroupQueryAttention(modelFile),
     };
   }
 

@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
-import { int64, readDecoderSignature } from './token-loop';
+import { readDecoderSignature } from './decoder-signature';
+import { int64 } from './tensors';
 import { orderKvDeltaSlices } from '../onnx/rewrites/kv-delta';
 
 /** Bump when the way copies are made changes, so older copies are rebuilt. */

@@ -4,10 +4,8 @@
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from '../api/schemas';
-import { promises as fs, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { engineKvGraph } from '../onnx/rewrites/direct-attention';
-import { lastPositionLogits } from '../onnx/rewrites/last-logits';
 import {
   discardOptimizedModel,
   openSource,
@@ -15,6 +13,7 @@ import {
   type ModelSource,
   type OptimizedModel,
 } from './optimized-model';
+import { AS_EXPORTED, cpuGraph, gpuGraph, type GraphChoice } from './session-graph';
 import type { DecoderSession } from './decoder-session';
 import type { DeviceOption } from './worker-protocol';
 
@@ -91,60 +90,18 @@ export interface CreatedSession {
   device: Device;
   /** Why each device tried before `device` failed. */
   failures: Array<{ device: Device; reason: string }>;
+  /** What the engine did to the graph and why (`session-graph.ts`). */
+  graph: GraphChoice;
   /** On the CPU: whether the optimized copy was used, built, or why not (`optimized-model.ts`). */
   optimized?: OptimizedModel;
-  /** On a GPU: whether the graph was opened rewritten to compute the last position's logits only. */
-  lastPositionLogits?: boolean;
 }
 
-/** How the CPU session is opened (`inference-worker.ts` sets it from the model folder). */
+/** How the CPU session is opened. */
 export interface CpuModelOptions {
   /** Where optimized copies live (`optimized-model.ts`); null opens the graph itself every time. */
   cacheRoot: string | null;
-  /**
-   * Rewrite the graph to output only the new keys and values: with attention that reads the past in place
-   * (`onnx/rewrites/direct-attention.ts`) where the graph allows it, else with slices of `present.*`
-   * (`onnx/rewrites/kv-delta.ts`). For GroupQueryAttention graphs, whose past may be longer than the tokens it holds.
-   */
-  kvDelta: boolean;
-}
-
-/**
- * The file, or its bytes as `rewrite` returns them; the file where `rewrite` returns null or cannot read the
- * graph (cut short, say: onnxruntime then opens the file itself and says what is wrong).
- */
-async function rewrittenSource(
-  modelFile: string,
-  rewrite: (graph: Uint8Array) => Uint8Array | null,
-): Promise<ModelSource> {
-  try {
-    const bytes = rewrite(await fs.readFile(modelFile));
-    return bytes ? { file: modelFile, bytes } : { file: modelFile };
-  } catch {
-    return { file: modelFile };
-  }
-}
-
-/**
- * The CPU's graph: with the KV delta outputs and, where the graph computes logits for every position, with logits
- * for the last position only (`onnx/rewrites/last-logits.ts`).
- */
-function cpuSource(modelFile: string, kvDelta: boolean): Promise<ModelSource> {
-  if (!kvDelta) return Promise.resolve({ file: modelFile });
-  return rewrittenSource(modelFile, (original) => {
-    const kv = engineKvGraph(original)?.model ?? null;
-    return lastPositionLogits(kv ?? original) ?? kv;
-  });
-}
-
-/**
- * A GPU provider's graph: with logits for the last position only where the graph computes them for every
- * position. Microsoft's DirectML export is such a graph, and DirectML cannot keep outputs on the GPU: without
- * this, each 256-token prompt pass also copies 256 rows of 32,064 logits back to the CPU, after running the LM
- * head 255 times for nothing.
- */
-function gpuSource(modelFile: string): Promise<ModelSource> {
-  return rewrittenSource(modelFile, lastPositionLogits);
+  /** Open the engine's rewrite of the graph where one applies (`session-graph.ts`); false: the graph as exported. */
+  rewrite: boolean;
 }
 
 /**
@@ -168,19 +125,21 @@ export async function openRewrittenOrFile(
 async function openCpu(
   modelFile: string,
   options: InferenceSession.SessionOptions,
-  cpu: CpuModelOptions | undefined,
-): Promise<Pick<CreatedSession, 'session' | 'optimized'>> {
-  if (!cpu) return { session: await ort.InferenceSession.create(modelFile, options) };
-  const source = await cpuSource(modelFile, cpu.kvDelta);
+  cpu: CpuModelOptions,
+): Promise<Pick<CreatedSession, 'session' | 'optimized' | 'graph'>> {
+  const { source, graph } = cpu.rewrite
+    ? await cpuGraph(modelFile)
+    : { source: { file: modelFile }, graph: AS_EXPORTED };
   const optimized = await optimizedCpuModel(source, cpu.cacheRoot, options);
-  if (optimized.file === modelFile) return { session: await openSource(source, options), optimized };
+  if (optimized.file === modelFile) return { session: await openSource(source, options), optimized, graph };
   try {
-    return { session: await ort.InferenceSession.create(optimized.file, options), optimized };
+    return { session: await ort.InferenceSession.create(optimized.file, options), optimized, graph };
   } catch (err) {
     // A copy that no longer opens (a disk error, a damaged file) is rebuilt next time; the original still works.
     await discardOptimizedModel(optimized.file);
     return {
       session: await openSource(source, options),
+      graph,
       optimized: {
         file: modelFile,
         status: 'skipped',
@@ -191,29 +150,33 @@ async function openCpu(
 }
 
 /**
- * Opens `modelFile` on the first of `candidates` that works.
+ * Opens `modelFile` on the first of `candidates` that works; `layers` names the presents a WebGPU session keeps
+ * on the device.
  *
  * Guarantees: the session's device is reported truthfully; a GPU provider's failure is recorded, not hidden; on
- * the CPU with `cpuOptions`, the optimized copy is opened when it can be made, and the original otherwise.
+ * the CPU the engine's rewrite and optimized copy are opened when they can be made (as `cpu` says), the exported
+ * graph otherwise, and `graph` says which and why.
  * @throws Error with every device's reason when none works (e.g. a truncated graph fails on all of them).
  */
 export async function createSession(
   modelFile: string,
   candidates: readonly Device[],
-  layers: number,
-  intraOpThreads?: number,
-  cpuOptions?: CpuModelOptions,
+  options: { layers: number; intraOpThreads?: number; cpu?: CpuModelOptions },
 ): Promise<CreatedSession> {
   const failures: CreatedSession['failures'] = [];
   // Read and rewritten once for every GPU provider tried.
-  let gpuGraph: Promise<ModelSource> | undefined;
+  let gpu: ReturnType<typeof gpuGraph> | undefined;
   for (const device of candidates) {
     try {
-      const options = sessionOptions(device, layers, intraOpThreads);
-      if (device === 'cpu') return { ...(await openCpu(modelFile, options, cpuOptions)), device, failures };
-      gpuGraph ??= gpuSource(modelFile);
-      const { session, rewritten } = await openRewrittenOrFile(await gpuGraph, options);
-      return { session, device, failures, lastPositionLogits: rewritten };
+      const sessionOpts = sessionOptions(device, options.layers, options.intraOpThreads);
+      if (device === 'cpu') {
+        const cpu = options.cpu ?? { cacheRoot: null, rewrite: true };
+        return { ...(await openCpu(modelFile, sessionOpts, cpu)), device, failures };
+      }
+      gpu ??= gpuGraph(modelFile);
+      const { source, graph } = await gpu;
+      const { session, rewritten } = await openRewrittenOrFile(source, sessionOpts);
+      return { session, device, failures, graph: rewritten ? graph : AS_EXPORTED };
     } catch (err) {
       failures.push({ device, reason: (err as Error).message });
     }

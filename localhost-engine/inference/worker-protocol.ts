@@ -7,12 +7,16 @@ import type { Device, Paragraph } from '../api/schemas';
 import type { Part } from '../summarize/chunker';
 import type { ChatMessage } from '../summarize/prompt';
 import type { OptimizedModel } from './optimized-model';
+import type { GraphChoice } from './session-graph';
 import type { DecodeSettings } from './token-loop';
+
+/** The graph a worker's session opened (`session-graph.ts`) and the KV strategy it runs with. */
+export type WorkerPath = GraphChoice & { kv: string };
 
 export type DeviceOption = 'auto' | Device;
 
 /** Slots of the shared control block (Int32Array over a SharedArrayBuffer). */
-export const CONTROL = { cancelId: 0, steps: 1, crashAfterStep: 2, length: 3 } as const;
+export const CONTROL = { cancelId: 0, length: 1 } as const;
 
 export interface LoadRequest {
   type: 'load';
@@ -22,11 +26,9 @@ export interface LoadRequest {
   intraOpThreads?: number;
   /** Where optimized CPU copies of models are kept (`optimized-model.ts`); null opens the original every time. */
   optimizedModelsDir: string | null;
-  /** Tests only: report the session as running on `device` and make its first `run` throw `message`. */
-  injectRunFailure?: { device: Device; message: string };
   /**
-   * How long the last generation's KV cache is kept for the next one (`HeldCache` in `token-loop.ts`) once the
-   * worker is idle, in milliseconds; 0 keeps none. Default `PROMPT_CACHE_IDLE_MS`.
+   * How long the last generation's KV cache is kept for the next one (the prompt cache, `kv/in-place-kv.ts`) once
+   * the worker is idle, in milliseconds; 0 keeps none. Default `PROMPT_CACHE_IDLE_MS`.
    */
   promptCacheIdleMs?: number;
 }
@@ -38,10 +40,6 @@ export interface GenerateRequest {
   type: 'generate';
   id: number;
   messages: ChatMessage[];
-  /** Benchmarks: these exact prompt tokens instead of the chat-templated `messages`. */
-  promptIds?: number[];
-  /** Benchmarks: generate exactly `maxNewTokens`, past any stop token. */
-  ignoreEos?: boolean;
   maxNewTokens: number;
   /** A prompt that leaves less room than this fails with `input_too_long`; default `maxNewTokens`. */
   minNewTokens?: number;
@@ -87,6 +85,8 @@ export type FromWorker =
       device: Device;
       loadMs: number;
       optimized: OptimizedModel | null;
+      /** What the session runs and why: the graph the engine opened and the KV strategy over it. */
+      path: WorkerPath;
     }
   | { type: 'load-failed'; message: string }
   | { type: 'device-fallback'; from: Device; to: Device; reason: string }

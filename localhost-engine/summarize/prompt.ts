@@ -88,7 +88,7 @@ function quoted(text: string): string {
 /**
  * The messages for a document that fits in one prompt: the user's style and length directly. The document comes
  * before the instructions, so that summarizing it again in another style or length starts with the same tokens
- * and the engine reads them from its prompt cache (`HeldCache` in `inference/token-loop.ts`) instead of running
+ * and the engine reads them from its prompt cache (`inference/kv/in-place-kv.ts`) instead of running
  * the document through the model again.
  */
 export function buildMessages(documentText: string, options: ResolvedOptions): ChatMessage[] {

@@ -42,6 +42,7 @@ describe('the GPU machine bundle of the benchmark', () => {
       'engine-runner.js',
       'transformers-js-runner.js',
       'inference-worker.js',
+      'hooked-worker.js',
       'tokenizer/phi3/tokenizer.json',
     ])
       expect(existsSync(path.join(bundle, file))).toBe(true);

@@ -9,6 +9,7 @@ import { MAX_NEW_TOKENS } from '../../localhost-engine/summarize/prompt';
 import { localSummarizer } from '../../localhost-engine/summarize/document-summarizer';
 import type { LocalGenerator } from '../../localhost-engine/summarize/local-generator';
 import { localGenerator } from '../helpers/local-generator';
+import { WorkerProbe } from '../helpers/worker-probe';
 import {
   collect,
   engineRequestOptions,
@@ -131,17 +132,19 @@ describe('an engine-wide output cap', () => {
 describe('a request-time bound', () => {
   const MAX_REQUEST_MS = 250;
   let engine: TestEngine;
+  const probe = new WorkerProbe();
   beforeAll(async () => {
-    engine = await startTestEngine(await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' }), {
+    const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    engine = await startTestEngine(modelDir, {
       maxRequestMs: MAX_REQUEST_MS,
+      summarizer: localSummarizer({ modelDir, device: 'cpu', worker: probe.worker }),
     });
     await summarizer(engine).warmUp();
   });
   afterAll(async () => engine.close());
 
   it('stops a summary that runs past maxRequestMs with a timeout error event, and stops the worker too', async () => {
-    const worker = summarizer(engine).worker;
-    const before = worker.steps;
+    const before = probe.steps;
     // A long summary is 640 tokens, ~0.7 s on this model on an idle machine: nearly 3x the bound.
     const all = await events(engine, LONG_REQUEST);
     const last = all[all.length - 1];
@@ -149,7 +152,7 @@ describe('a request-time bound', () => {
     expect(last.type === 'error' && last.message).toMatch(/longer than|too long/);
     expect(all.some((e) => e.type === 'done')).toBe(false);
     // The stream ends only once the worker has left its loop: it stopped well short of the 640 steps.
-    expect(worker.steps - before).toBeLessThan(MAX_NEW_TOKENS.long);
+    expect(probe.steps - before).toBeLessThan(MAX_NEW_TOKENS.long);
     const health = JSON.parse((await request(engine, { path: '/api/health' })).body);
     expect(health.queue).toEqual({ running: 0, waiting: 0 });
     expect(health.model.state).toBe('ready');

@@ -12,6 +12,7 @@ import type { SummaryEvent } from '../../localhost-engine/api/schemas';
 import { localSummarizer } from '../../localhost-engine/summarize/document-summarizer';
 import type { LocalGenerator, LocalGeneratorOptions } from '../../localhost-engine/summarize/local-generator';
 import { localGenerator } from '../helpers/local-generator';
+import { WorkerProbe } from '../helpers/worker-probe';
 import { collect, request, startTestEngine, summarizeStream, type TestEngine } from '../helpers/test-engine';
 
 const REQUEST = {
@@ -23,24 +24,27 @@ function summarizer(engine: TestEngine): LocalGenerator {
   return localGenerator(engine.summarizer);
 }
 
-/** Runs a long summary and kills the worker after its second delta; returns the events. */
-async function crashMidGeneration(engine: TestEngine): Promise<SummaryEvent[]> {
-  const worker = summarizer(engine).worker;
+/** Runs a long summary and ends the worker after its second delta; returns the events. */
+async function crashMidGeneration(engine: TestEngine, probe: WorkerProbe): Promise<SummaryEvent[]> {
   const stream = await summarizeStream(engine, REQUEST);
   expect(stream.status).toBe(200);
   const events: SummaryEvent[] = [];
   let deltas = 0;
   for await (const e of stream.events) {
     events.push(e.event);
-    if (e.event.type === 'delta' && ++deltas === 2) worker.crashWorkerForTest();
+    if (e.event.type === 'delta' && ++deltas === 2) probe.endAfterNextStep();
   }
   return events;
 }
 
 describe('inference workers that die', () => {
   let engine: TestEngine;
+  const probe = new WorkerProbe();
   beforeAll(async () => {
-    engine = await startTestEngine(await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' }));
+    const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    engine = await startTestEngine(modelDir, {
+      summarizer: localSummarizer({ modelDir, device: 'cpu', worker: probe.worker }),
+    });
     await summarizer(engine).warmUp();
   });
   afterAll(async () => engine.close());
@@ -49,7 +53,7 @@ describe('inference workers that die', () => {
     const worker = summarizer(engine).worker;
     const startsBefore = worker.workerStarts;
     for (let crash = 1; crash <= 2; crash++) {
-      const events = await crashMidGeneration(engine);
+      const events = await crashMidGeneration(engine, probe);
       // After the first crash the worker is reloading: `progress` (load) comes before `start`.
       expect(events.some((e) => e.type === 'start')).toBe(true);
       expect(events[events.length - 1]).toMatchObject({ type: 'error', code: 'worker_crashed' });
@@ -64,14 +68,6 @@ describe('inference workers that die', () => {
   });
 });
 
-/*
- * ─── NEEDS THE FAULT-INJECTION SEAM in localhost-engine/inference/* (see the hardening report) ───
- * `injectRunFailure` on the worker client's options, forwarded in the LoadRequest: the worker reports the session
- * as running on `device` and makes its first `session.run` throw `message`, as an integrated GPU that reports
- * "device removed" on a long prompt does. Until the seam is applied this test FAILS (health says `cpu` before the
- * run): it must not be skipped, since the fallback is a product promise. The options are built in a variable so
- * that this file type-checks with or without the seam.
- */
 describe('an engine closed while its model loads', () => {
   it('lets the load finish before it stops the worker (stopping it inside onnxruntime aborts the process)', async () => {
     const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
@@ -91,25 +87,29 @@ describe('an engine closed while its model loads', () => {
   });
 });
 
-describe('a GPU that fails at run time [needs the injectRunFailure seam]', () => {
+// The test worker (test/helpers/hooked-worker.ts) reports its first session as a GPU's and makes its first run
+// throw, as an integrated GPU that reports "device removed" on a long prompt does.
+describe('a GPU that fails at run time', () => {
   const fallbacks: Array<{ from: string; to: string; reason: string }> = [];
   const logLines: string[] = [];
   let engine: TestEngine;
 
   beforeAll(async () => {
     const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
-    const options = {
+    const probe = new WorkerProbe({
+      failFirstRun: { device: 'webgpu', message: 'device removed (DXGI_ERROR_DEVICE_REMOVED)' },
+    });
+    const options: LocalGeneratorOptions = {
       modelDir,
-      device: 'cpu' as const,
-      injectRunFailure: { device: 'webgpu' as const, message: 'device removed (DXGI_ERROR_DEVICE_REMOVED)' },
+      device: 'cpu',
+      worker: probe.worker,
       onDeviceFallback: (from: string, to: string, reason: string) => {
         fallbacks.push({ from, to, reason });
         logLines.push(`device ${from} failed; using ${to}`);
       },
     };
-    const withSeam: LocalGeneratorOptions = options;
     engine = await startTestEngine(modelDir, {
-      summarizer: localSummarizer(withSeam),
+      summarizer: localSummarizer(options),
       logger: {
         level: 'warn',
         stream: new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) }),

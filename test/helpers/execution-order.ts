@@ -4,15 +4,11 @@
  * nodes and the KV delta slices, which decides whether each layer's present is freed before the next layer's
  * attention allocates its own (`localhost-engine/onnx/rewrites/kv-delta.ts`).
  */
+import { runTokens } from './run-tokens';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import {
-  DEFAULT_DECODE,
-  greedyLoop,
-  readDecoderSignature,
-} from '../../localhost-engine/inference/token-loop';
 
 /** One kernel run from onnxruntime's profile: the node's name, its operator and its inputs' shapes. */
 export interface KernelRun {
@@ -36,13 +32,7 @@ export async function profiledKernels(
       typeof model === 'string'
         ? await ort.InferenceSession.create(model, profiled)
         : await ort.InferenceSession.create(model, profiled);
-    await greedyLoop(
-      session,
-      { ...readDecoderSignature(session), sharedKvCache: true },
-      [400, 401, 402, 403],
-      { ...DEFAULT_DECODE, maxNewTokens: 3, eosTokenIds: [] },
-      { shouldStop: () => false, onToken: () => undefined },
-    );
+    await runTokens(session, [400, 401, 402, 403], { maxNewTokens: 3 });
     session.endProfiling();
     await session.release();
     const profile = readdirSync(profiles).find((n) => n.endsWith('.json'));

@@ -1,6 +1,6 @@
 /** The inputs of one decoder pass besides the past, for graph tests that drive a session pass by pass. */
 import type * as ort from 'onnxruntime-node';
-import { int64 } from '../../localhost-engine/inference/token-loop';
+import { int64 } from '../../localhost-engine/inference/tensors';
 
 /**
  * `n` new tokens after `held` cached ones: deterministic ids that differ per position, the attention mask over all

@@ -9,7 +9,7 @@
  * an AVX2 EPYC, issue 18) and a thousand times below what a wrong row (another position, a missing bias) moves.
  */
 import type { Tensor } from 'onnxruntime-node';
-import { halfToFloat } from '../../localhost-engine/inference/token-loop';
+import { halfToFloat } from '../../localhost-engine/inference/tensors';
 
 export type Precision = 'float32' | 'float16';
 

@@ -7,7 +7,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../../localhost-engine/inference/session-factory';
-import { readDecoderSignature } from '../../localhost-engine/inference/token-loop';
+import { readDecoderSignature } from '../../localhost-engine/inference/decoder-signature';
 import { emptyPast } from './empty-past';
 import { passFeeds } from './pass-feeds';
 
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const [modelFile, promptTokens] = [process.argv[2], Number(process.argv[3])];
   const original = await ort.InferenceSession.create(modelFile, { executionProviders: ['webgpu'] });
   const sig = readDecoderSignature(original);
-  const created = await createSession(modelFile, ['webgpu'], sig.layers);
+  const created = await createSession(modelFile, ['webgpu'], { layers: sig.layers });
   const engine = created.session as ort.InferenceSession;
   const feeds = { ...emptyPast(sig), ...passFeeds(0, promptTokens, sig.hasLogitsToKeep) };
   const [a, b] = [await original.run(feeds, ['logits']), await engine.run(feeds, ['logits'])];
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       device: created.device,
-      lastPositionLogits: created.lastPositionLogits,
+      lastPositionLogits: created.graph.logits === 'last-position',
       originalDims: a.logits.dims,
       engineDims: b.logits.dims,
       maxDiff,

@@ -11,10 +11,10 @@ import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { directAttention } from '../../localhost-engine/onnx/rewrites/direct-attention';
 import { kvDeltaName } from '../../localhost-engine/onnx/rewrites/kv-delta';
-import { KvCache } from '../../localhost-engine/inference/kv-cache';
+import { KvCache } from '../../localhost-engine/inference/kv/kv-cache';
 import { lastPositionLogits } from '../../localhost-engine/onnx/rewrites/last-logits';
 import { createSession } from '../../localhost-engine/inference/session-factory';
-import { readDecoderSignature } from '../../localhost-engine/inference/token-loop';
+import { readDecoderSignature } from '../../localhost-engine/inference/decoder-signature';
 import { emptyPast } from '../helpers/empty-past';
 import { GENAI_TINY_FIXTURE } from '../helpers/genai-fixture-for-transformers';
 import { passFeeds } from '../helpers/pass-feeds';
@@ -133,7 +133,7 @@ async function promptInTwoPasses(name: string, file: string): Promise<PathCase> 
 /** The engine's CPU session (direct attention, last-position logits) against the original graph. */
 async function engineSession(file: string): Promise<PathCase> {
   const c = new Case("the engine's CPU session against the original graph");
-  const created = await createSession(file, ['cpu'], 2, undefined, { cacheRoot: null, kvDelta: true });
+  const created = await createSession(file, ['cpu'], { layers: 2, cpu: { cacheRoot: null, rewrite: true } });
   const original = await ort.InferenceSession.create(file);
   try {
     const sig = readDecoderSignature(created.session);

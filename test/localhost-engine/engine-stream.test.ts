@@ -9,6 +9,8 @@ import { loadTokenizer, promptTokenIds } from '../../localhost-engine/inference/
 import { buildMessages, renderDocument } from '../../localhost-engine/summarize/prompt';
 import type { LocalGenerator } from '../../localhost-engine/summarize/local-generator';
 import { localGenerator } from '../helpers/local-generator';
+import { WorkerProbe } from '../helpers/worker-probe';
+import { localSummarizer } from '../../localhost-engine/summarize/document-summarizer';
 import { collect, request, startTestEngine, summarizeStream, type TestEngine } from '../helpers/test-engine';
 
 const DOCUMENT = {
@@ -41,10 +43,13 @@ function worker(engine: TestEngine): LocalGenerator {
 
 describe('engine over HTTPS on the tiny model', () => {
   let engine: TestEngine;
+  const probe = new WorkerProbe();
 
   beforeAll(async () => {
-    engine = await startTestEngine(await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' }), {
+    const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
+    engine = await startTestEngine(modelDir, {
       maxWaiting: 1,
+      summarizer: localSummarizer({ modelDir, device: 'cpu', worker: probe.worker }),
     });
     await worker(engine).warmUp();
   });
@@ -146,8 +151,7 @@ describe('engine over HTTPS on the tiny model', () => {
   });
 
   it('stops the token loop when the client disconnects, and the next request starts at once', async () => {
-    const w = worker(engine);
-    const before = w.worker.steps;
+    const before = probe.steps;
     const stream = await summarizeStream(engine, { ...DOCUMENT, options: { length: 'long' } });
     let deltas = 0;
     for await (const e of stream.events) {
@@ -163,7 +167,7 @@ describe('engine over HTTPS on the tiny model', () => {
     expect(done.type).toBe('done');
     // Steps of the second run: one prefill pass plus one per token after the first (it stops at the length cap).
     const secondRunSteps = done.usage.outputTokens;
-    const cancelledRunSteps = w.worker.steps - before - secondRunSteps;
+    const cancelledRunSteps = probe.steps - before - secondRunSteps;
     // A long summary would take 640 steps; the cancelled loop stopped far short of that.
     expect(cancelledRunSteps).toBeGreaterThanOrEqual(3);
     expect(cancelledRunSteps).toBeLessThan(640);
@@ -208,7 +212,7 @@ describe('engine over HTTPS on the tiny model', () => {
     for await (const e of stream.events) {
       events.push(e.event);
       if (e.event.type === 'delta' && events.filter((x) => x.type === 'delta').length === 2)
-        w.worker.crashWorkerForTest();
+        probe.endAfterNextStep();
     }
     const last = events[events.length - 1];
     expect(last).toMatchObject({ type: 'error', code: 'worker_crashed' });

@@ -12,10 +12,8 @@ import { AutoModelForCausalLM, env, Tensor, type PreTrainedModel } from '@huggin
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import { MODEL_SIZES } from '../../../models/model-sizes';
 import { writeModelFolder } from '../../../models/write-model-folder';
-import {
-  InferenceWorkerClient,
-  type GenerationResult,
-} from '../../../localhost-engine/inference/inference-worker-client';
+import type { GenerationResult } from '../../../localhost-engine/inference/inference-worker-client';
+import { ProbedWorkerClient } from '../../helpers/worker-probe';
 import { DEFAULT_DECODE, type DecodeSettings } from '../../../localhost-engine/inference/token-loop';
 import { loadTokenizer, promptTokenIds } from '../../../localhost-engine/inference/tokenizer';
 import type { ChatMessage } from '../../../localhost-engine/summarize/prompt';
@@ -84,7 +82,7 @@ async function referenceTokens(
 
 /** The engine's tokens through its worker, with `decode` overriding the engine's defaults. */
 async function engineRun(
-  client: InferenceWorkerClient,
+  client: ProbedWorkerClient,
   decode?: Partial<DecodeSettings>,
 ): Promise<{ result: GenerationResult; steps: number }> {
   const stepsBefore = client.steps;
@@ -118,7 +116,7 @@ describe('engine greedy tokens equal transformers.js generate', () => {
   ])('generated tiny model (transformers.js layout, q4, num_logits_to_keep), %s', (_name, zeroPoints) => {
     let dir: string;
     let work: string | undefined;
-    let client: InferenceWorkerClient;
+    let client: ProbedWorkerClient;
     let model: PreTrainedModel;
     let promptIds: number[];
 
@@ -131,7 +129,7 @@ describe('engine greedy tokens equal transformers.js generate', () => {
         dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
       }
       useLocalFilesOnly();
-      client = new InferenceWorkerClient({ modelDir: dir, device: 'cpu' });
+      client = new ProbedWorkerClient({ modelDir: dir, device: 'cpu' });
       const [tokenizer, loadedModel] = await Promise.all([
         loadTokenizer(dir),
         AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype: 'q4', device: 'cpu' }),
@@ -167,14 +165,14 @@ describe('engine greedy tokens equal transformers.js generate', () => {
 
   describe('GenAI tiny decoder from the fixtures (fp16, no num_logits_to_keep)', () => {
     let fixture: GenaiFixtureCopy;
-    let client: InferenceWorkerClient;
+    let client: ProbedWorkerClient;
     let model: PreTrainedModel;
     let promptIds: number[];
 
     beforeAll(async () => {
       fixture = copyGenaiFixtureForTransformers();
       useLocalFilesOnly();
-      client = new InferenceWorkerClient({ modelDir: fixture.dir, device: 'cpu' });
+      client = new ProbedWorkerClient({ modelDir: fixture.dir, device: 'cpu' });
       const [tokenizer, loadedModel] = await Promise.all([
         loadTokenizer(fixture.dir),
         AutoModelForCausalLM.from_pretrained(fixture.dir, fixture.fromPretrainedOptions),
@@ -239,13 +237,13 @@ describe('engine greedy tokens equal transformers.js generate', () => {
   });
 
   describe('generated tiny model, GenAI layout (GroupQueryAttention, no num_logits_to_keep)', () => {
-    let client: InferenceWorkerClient;
+    let client: ProbedWorkerClient;
     let promptIds: number[];
 
     beforeAll(async () => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });
       // No prompt cache: the chunked run must read its whole prompt through the past, not from the last run.
-      client = new InferenceWorkerClient({ modelDir: dir, device: 'cpu', promptCacheIdleMs: 0 });
+      client = new ProbedWorkerClient({ modelDir: dir, device: 'cpu', promptCacheIdleMs: 0 });
       const [tokenizer] = await Promise.all([loadTokenizer(dir), client.ensureLoaded()]);
       promptIds = promptTokenIds(tokenizer, MESSAGES);
       expect(client.state).toBe('ready');

@@ -5,7 +5,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
-import { KvCache, type KvLayout } from '../../../localhost-engine/inference/kv-cache';
+import { KvCache, type KvLayout } from '../../../localhost-engine/inference/kv/kv-cache';
 import { kvDeltaName } from '../../../localhost-engine/onnx/rewrites/kv-delta';
 
 const layout: KvLayout = { layers: 2, kvHeads: 3, headSize: 4, kvType: 'float32' };

@@ -6,6 +6,7 @@
  * the "wide" two-layer decoder here has such weights at a test-friendly size; the tiny model's are a few KB, and
  * its copy computes wrong values — which the validation must catch.
  */
+import { runTokens } from '../../helpers/run-tokens';
 import {
   mkdirSync,
   mkdtempSync,
@@ -27,11 +28,6 @@ import { addKvDeltaOutputs, kvDeltaName } from '../../../localhost-engine/onnx/r
 import { directAttention } from '../../../localhost-engine/onnx/rewrites/direct-attention';
 import { optimizedCpuModel } from '../../../localhost-engine/inference/optimized-model';
 import { createSession, sessionOptions } from '../../../localhost-engine/inference/session-factory';
-import {
-  DEFAULT_DECODE,
-  greedyLoop,
-  readDecoderSignature,
-} from '../../../localhost-engine/inference/token-loop';
 
 let source: string;
 let tinySource: string;
@@ -80,17 +76,8 @@ async function tokens(file: string | Buffer): Promise<number[]> {
           extra: { session: { model_external_initializers_file_folder_path: path.dirname(source) } },
         });
   try {
-    const sig = readDecoderSignature(session);
-    sig.sharedKvCache = true;
     const prompt = Array.from({ length: 40 }, (_, i) => 300 + ((i * 37) % 1700));
-    const result = await greedyLoop(
-      session,
-      sig,
-      prompt,
-      { ...DEFAULT_DECODE, maxNewTokens: 12, eosTokenIds: [] },
-      { shouldStop: () => false, onToken: () => undefined },
-    );
-    return result.tokens;
+    return (await runTokens(session, prompt, { maxNewTokens: 12 })).tokens;
   } finally {
     await session.release();
   }
@@ -194,7 +181,10 @@ describe('optimizedCpuModel', () => {
     const data = path.join(path.dirname(built.file), 'model.onnx.data');
     await fs.truncate(data, Math.floor(statSync(data).size / 3));
 
-    const created = await createSession(source, ['cpu'], 0, undefined, { cacheRoot: root, kvDelta: false });
+    const created = await createSession(source, ['cpu'], {
+      layers: 0,
+      cpu: { cacheRoot: root, rewrite: false },
+    });
     try {
       expect(created.device).toBe('cpu');
       expect(created.optimized?.status).toBe('skipped');

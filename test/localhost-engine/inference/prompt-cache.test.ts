@@ -14,14 +14,16 @@ import { engineKvGraph } from '../../../localhost-engine/onnx/rewrites/direct-at
 import { InferenceWorkerClient } from '../../../localhost-engine/inference/inference-worker-client';
 import { sessionOptions } from '../../../localhost-engine/inference/session-factory';
 import {
-  DEFAULT_DECODE,
-  greedyLoop,
   readDecoderSignature,
-  type DecodeSettings,
   type DecoderSignature,
-  type HeldCache,
+} from '../../../localhost-engine/inference/decoder-signature';
+import {
+  DEFAULT_DECODE,
+  generateTokens,
+  type DecodeSettings,
   type LoopResult,
 } from '../../../localhost-engine/inference/token-loop';
+import { InPlaceKv } from '../../../localhost-engine/inference/kv/in-place-kv';
 import type { ChatMessage } from '../../../localhost-engine/summarize/prompt';
 import { GENERATED_LAYOUTS } from '../../helpers/generated-layouts';
 
@@ -32,6 +34,7 @@ const PROMPT = ids(300, 40);
 describe.each(GENERATED_LAYOUTS)('the prompt cache in the token loop (%s layout)', (layout, file) => {
   let session: InferenceSession;
   let sig: DecoderSignature;
+  let kv: InPlaceKv;
   /** Tokens fed to the model, pass by pass. */
   let fed: number[][] = [];
   /** Makes the next pass fail, as onnxruntime does when a run fails. */
@@ -46,8 +49,9 @@ describe.each(GENERATED_LAYOUTS)('the prompt cache in the token loop (%s layout)
         session: { model_external_initializers_file_folder_path: path.dirname(path.join(dir, file)) },
       },
     });
-    sig = { ...readDecoderSignature(opened), sharedKvCache: true };
+    sig = readDecoderSignature(opened, { pastInBuffer: true });
     expect(sig.kvDelta).toBe(true);
+    kv = new InPlaceKv(sig);
     const run = opened.run.bind(opened);
     session = opened;
     session.run = ((feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => {
@@ -61,26 +65,28 @@ describe.each(GENERATED_LAYOUTS)('the prompt cache in the token loop (%s layout)
   });
   afterAll(async () => session?.release());
 
+  /** A generation after the last one (`reuse`: with what it left in the cache), and what it leaves. */
   const generate = async (
     prompt: number[],
-    held: HeldCache | null,
+    reuse: 'reuse' | 'fresh',
     over: Partial<DecodeSettings> = {},
     stopAfterPasses = Infinity,
-  ): Promise<LoopResult & { fed: number[][] }> => {
+  ): Promise<LoopResult & { fed: number[][]; held: InPlaceKv['held'] }> => {
+    if (reuse === 'fresh') kv.release();
     fed = [];
-    const result = await greedyLoop(
+    const result = await generateTokens(
       session,
       sig,
+      kv,
       prompt,
       { ...DEFAULT_DECODE, maxNewTokens: 8, eosTokenIds: [], ...over },
       { shouldStop: () => fed.length >= stopAfterPasses, onToken: () => undefined },
-      held,
     );
-    return { ...result, fed };
+    return { ...result, fed, held: kv.held };
   };
 
   it('leaves the keys and values of the prompt and of every token it fed', async () => {
-    const first = await generate(PROMPT, null);
+    const first = await generate(PROMPT, 'fresh');
     expect(first.tokens).toHaveLength(8);
     expect(first.reusedTokens).toBe(0);
     // The last token was never fed: its keys and values are not in the cache.
@@ -88,72 +94,74 @@ describe.each(GENERATED_LAYOUTS)('the prompt cache in the token loop (%s layout)
   });
 
   it('reads a shared prefix from the cache and feeds only the rest, with the tokens of a fresh generation', async () => {
-    const first = await generate(PROMPT, null);
+    await generate(PROMPT, 'fresh');
     const next = [...PROMPT.slice(0, 30), ...ids(900, 12)];
-    const reused = await generate(next, first.held);
-    const fresh = await generate(next, null);
+    const reused = await generate(next, 'reuse');
+    // Continuing from the generated text (the prompt and the answer, then more) reuses all of it.
+    const followUp = [...reused.held!.ids, ...ids(950, 5)];
+    const after = await generate(followUp, 'reuse');
+    const fresh = await generate(next, 'fresh');
     expect(reused.reusedTokens).toBe(30);
     expect(reused.fed[0]).toEqual(next.slice(30));
     expect(reused.fed.slice(1)).toEqual(reused.tokens.slice(0, -1).map((t) => [t]));
     expect(fresh.fed[0]).toEqual(next);
     expect(reused.tokens).toEqual(fresh.tokens);
-    // Continuing from the generated text (the prompt and the answer, then more) reuses all of it.
-    const followUp = [...reused.held!.ids, ...ids(950, 5)];
-    const after = await generate(followUp, reused.held);
     expect(after.reusedTokens).toBe(reused.held!.ids.length);
-    expect(after.tokens).toEqual((await generate(followUp, null)).tokens);
+    expect(after.tokens).toEqual((await generate(followUp, 'fresh')).tokens);
   });
 
   it('feeds at least the last prompt token again, for its logits, when the whole prompt is cached', async () => {
-    const first = await generate(PROMPT, null);
-    const again = await generate(PROMPT, first.held);
+    const first = await generate(PROMPT, 'fresh');
+    const again = await generate(PROMPT, 'reuse');
     expect(again.reusedTokens).toBe(PROMPT.length - 1);
     expect(again.fed[0]).toEqual(PROMPT.slice(-1));
     expect(again.tokens).toEqual(first.tokens);
   });
 
   it('starts afresh when nothing is shared', async () => {
-    const first = await generate(PROMPT, null);
-    const other = await generate(ids(901, 20), first.held);
+    const first = await generate(PROMPT, 'fresh');
+    const other = await generate(ids(901, 20), 'reuse');
     expect(other.reusedTokens).toBe(0);
     expect(other.fed[0]).toEqual(ids(901, 20));
-    expect(other.tokens).toEqual((await generate(ids(901, 20), null)).tokens);
     expect(other.held?.cache).not.toBe(first.held?.cache);
+    expect(other.tokens).toEqual((await generate(ids(901, 20), 'fresh')).tokens);
   });
 
   it('writes into the held buffers when they are large enough, after the shared prefix', async () => {
-    const first = await generate(PROMPT, null, { maxNewTokens: 30 });
+    const first = await generate(PROMPT, 'fresh', { maxNewTokens: 30 });
     const next = [...PROMPT.slice(0, 25), ...ids(900, 10)];
-    const reused = await generate(next, first.held, { maxNewTokens: 8 });
+    const reused = await generate(next, 'reuse', { maxNewTokens: 8 });
     expect(reused.reusedTokens).toBe(25);
     expect(reused.held?.cache).toBe(first.held?.cache);
-    expect(reused.tokens).toEqual((await generate(next, null, { maxNewTokens: 8 })).tokens);
+    expect(reused.tokens).toEqual((await generate(next, 'fresh', { maxNewTokens: 8 })).tokens);
   });
 
   it("throws a failing first pass's error after a reuse, and leaves no other pass run", async () => {
-    const first = await generate(PROMPT, null);
+    await generate(PROMPT, 'fresh');
     failNext = true;
-    await expect(generate(PROMPT, first.held)).rejects.toThrow('injected failure');
+    await expect(generate(PROMPT, 'reuse')).rejects.toThrow('injected failure');
     expect(fed).toHaveLength(1);
+    // Nothing is left in a cache a failed pass may have half written.
+    expect(kv.held).toBeNull();
   });
 
   it('keeps the part of a prompt read before a cancellation, and the next run goes on from there', async () => {
-    const cancelled = await generate(PROMPT, null, { prefillChunk: 16 }, 2);
+    const cancelled = await generate(PROMPT, 'fresh', { prefillChunk: 16 }, 2);
     expect(cancelled.stopReason).toBe('cancelled');
     expect(cancelled.held?.ids).toEqual(PROMPT.slice(0, 32));
-    const resumed = await generate(PROMPT, cancelled.held, { prefillChunk: 16 });
+    const resumed = await generate(PROMPT, 'reuse', { prefillChunk: 16 });
     expect(resumed.reusedTokens).toBe(32);
     expect(resumed.fed[0]).toEqual(PROMPT.slice(32));
-    expect(resumed.tokens).toEqual((await generate(PROMPT, null, { prefillChunk: 16 })).tokens);
+    expect(resumed.tokens).toEqual((await generate(PROMPT, 'fresh', { prefillChunk: 16 })).tokens);
   });
 
   it('copies the prefix into a larger cache when the next generation needs more room', async () => {
-    const first = await generate(PROMPT, null, { maxNewTokens: 2 });
-    const longer = await generate(PROMPT, first.held, { maxNewTokens: 30 });
+    const first = await generate(PROMPT, 'fresh', { maxNewTokens: 2 });
+    const longer = await generate(PROMPT, 'reuse', { maxNewTokens: 30 });
     expect(longer.reusedTokens).toBe(PROMPT.length - 1);
     expect(longer.held?.cache).not.toBe(first.held?.cache);
     expect(longer.held!.cache.capacity).toBeGreaterThan(first.held!.cache.capacity);
-    expect(longer.tokens).toEqual((await generate(PROMPT, null, { maxNewTokens: 30 })).tokens);
+    expect(longer.tokens).toEqual((await generate(PROMPT, 'fresh', { maxNewTokens: 30 })).tokens);
   });
 });
 

@@ -4,18 +4,24 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
+import { readDecoderSignature } from '../../../localhost-engine/inference/decoder-signature';
 import {
-  greedyLoop,
-  readDecoderSignature,
+  generateTokens,
   type DecodeSettings,
+  type LoopHooks,
 } from '../../../localhost-engine/inference/token-loop';
+import { kvStrategyFor } from '../../../localhost-engine/inference/kv/kv-strategy';
+import { kvDeltaName } from '../../../localhost-engine/onnx/rewrites/kv-delta';
 
 const VOCAB = 16;
 
-/** A session whose next argmax is `script[step]`; it records every feed. */
-function scriptedSession(script: number[], withLogitsToKeep = true) {
+/**
+ * A session whose next argmax is `script[step]`; it records every feed and fetch. With `deltas` it returns the
+ * new positions' keys and values (`present_delta.0.*`, as the engine's CPU graphs do) instead of the present.
+ */
+function scriptedSession(script: number[], withLogitsToKeep = true, deltas = false) {
   const feeds: Array<Record<string, ort.Tensor>> = [];
-  const fetchesSeen: Array<Record<string, ort.Tensor | null>> = [];
+  const fetchesSeen: string[][] = [];
   const inputNames = [
     'input_ids',
     'attention_mask',
@@ -26,11 +32,13 @@ function scriptedSession(script: number[], withLogitsToKeep = true) {
   if (withLogitsToKeep) inputNames.push('num_logits_to_keep');
   const session = {
     inputNames,
-    outputNames: ['logits', 'present.0.key', 'present.0.value'],
+    outputNames: deltas
+      ? ['logits', kvDeltaName(0, 'key'), kvDeltaName(0, 'value')]
+      : ['logits', 'present.0.key', 'present.0.value'],
     inputMetadata: [
       { name: 'past_key_values.0.key', isTensor: true, type: 'float32', shape: ['batch', 2, 'past', 4] },
     ],
-    async run(f: Record<string, ort.Tensor>, fetches?: Record<string, ort.Tensor | null>) {
+    async run(f: Record<string, ort.Tensor>, fetches?: string[]) {
       feeds.push(f);
       if (fetches) fetchesSeen.push(fetches);
       const target = script[Math.min(feeds.length - 1, script.length - 1)];
@@ -38,13 +46,12 @@ function scriptedSession(script: number[], withLogitsToKeep = true) {
       const logits = new Float32Array(rows * VOCAB);
       logits[(rows - 1) * VOCAB + target] = 5;
       logits[(rows - 1) * VOCAB + ((target + 1) % VOCAB)] = 4.9;
-      const total = f.attention_mask.dims[1];
+      const total = deltas ? rows : f.attention_mask.dims[1];
       const kv = new ort.Tensor('float32', new Float32Array(2 * total * 4), [1, 2, total, 4]);
-      return {
-        logits: new ort.Tensor('float32', logits, [1, rows, VOCAB]),
-        'present.0.key': kv,
-        'present.0.value': kv,
-      };
+      const [key, value] = deltas
+        ? [kvDeltaName(0, 'key'), kvDeltaName(0, 'value')]
+        : ['present.0.key', 'present.0.value'];
+      return { logits: new ort.Tensor('float32', logits, [1, rows, VOCAB]), [key]: kv, [value]: kv };
     },
   };
   return { session: session as unknown as InferenceSession, feeds, fetchesSeen };
@@ -59,15 +66,27 @@ const settings = (over: Partial<DecodeSettings> = {}): DecodeSettings => ({
   ...over,
 });
 
-describe('greedyLoop', () => {
+/** The loop over `session` with the strategy its signature picks. */
+function loop(
+  session: InferenceSession,
+  prompt: number[],
+  s: DecodeSettings,
+  hooks: Partial<LoopHooks> = {},
+  pastInBuffer = false,
+) {
+  const sig = readDecoderSignature(session, { pastInBuffer });
+  return generateTokens(session, sig, kvStrategyFor(sig), prompt, s, {
+    shouldStop: () => false,
+    onToken: () => undefined,
+    ...hooks,
+  });
+}
+
+describe('generateTokens', () => {
   it('stops at an EOS id without emitting it, feeding positions and the cache forward', async () => {
     const { session, feeds } = scriptedSession([3, 4, 5, 15]);
-    const sig = readDecoderSignature(session);
     const tokens: number[] = [];
-    const result = await greedyLoop(session, sig, [1, 2], settings(), {
-      shouldStop: () => false,
-      onToken: (t) => tokens.push(t),
-    });
+    const result = await loop(session, [1, 2], settings(), { onToken: (t) => tokens.push(t) });
     expect(result).toMatchObject({ tokens: [3, 4, 5], stopReason: 'eos' });
     expect(tokens).toEqual([3, 4, 5]);
     expect(feeds).toHaveLength(4);
@@ -80,23 +99,14 @@ describe('greedyLoop', () => {
 
   it('stops at the length cap', async () => {
     const { session } = scriptedSession([1, 2, 3, 4, 5, 6, 7, 8]);
-    const result = await greedyLoop(
-      session,
-      readDecoderSignature(session),
-      [1],
-      settings({ maxNewTokens: 3 }),
-      {
-        shouldStop: () => false,
-        onToken: () => undefined,
-      },
-    );
+    const result = await loop(session, [1], settings({ maxNewTokens: 3 }));
     expect(result).toMatchObject({ tokens: [1, 2, 3], stopReason: 'length' });
   });
 
   it('stops before the next forward pass once asked to', async () => {
     const { session, feeds } = scriptedSession([1, 2, 3, 4, 5, 6, 7, 8]);
     let stop = false;
-    const result = await greedyLoop(session, readDecoderSignature(session), [1], settings(), {
+    const result = await loop(session, [1], settings(), {
       shouldStop: () => stop,
       onToken: (t) => {
         if (t === 2) stop = true;
@@ -108,16 +118,7 @@ describe('greedyLoop', () => {
 
   it('prefills in chunks through the cache when the graph cannot limit its logits', async () => {
     const { session, feeds } = scriptedSession([0, 0, 7, 15], false);
-    const result = await greedyLoop(
-      session,
-      readDecoderSignature(session),
-      [1, 2, 3, 4, 5],
-      settings({ prefillChunk: 2 }),
-      {
-        shouldStop: () => false,
-        onToken: () => undefined,
-      },
-    );
+    const result = await loop(session, [1, 2, 3, 4, 5], settings({ prefillChunk: 2 }));
     expect(result.tokens).toEqual([7]);
     expect(feeds.map((f) => f.input_ids.dims[1])).toEqual([2, 2, 1, 1]);
     expect(Array.from(feeds[2].position_ids.data as BigInt64Array)).toEqual([4n]);
@@ -125,67 +126,32 @@ describe('greedyLoop', () => {
 
   it('prefills in chunks even when the graph keeps only the last logits, which bounds prefill memory', async () => {
     const { session, feeds } = scriptedSession([0, 0, 7, 15]);
-    const sig = readDecoderSignature(session);
-    expect(sig.hasLogitsToKeep).toBe(true);
-    const result = await greedyLoop(session, sig, [1, 2, 3, 4, 5], settings({ prefillChunk: 2 }), {
-      shouldStop: () => false,
-      onToken: () => undefined,
-    });
+    expect(readDecoderSignature(session).hasLogitsToKeep).toBe(true);
+    const result = await loop(session, [1, 2, 3, 4, 5], settings({ prefillChunk: 2 }));
     expect(result.tokens).toEqual([7]);
     expect(feeds.map((f) => f.input_ids.dims[1])).toEqual([2, 2, 1, 1]);
     expect(feeds.map((f) => f.attention_mask.dims[1])).toEqual([2, 4, 5, 6]);
   });
 
-  it('in shared-cache mode, passes one buffer per layer as both past and present, sized for the whole run', async () => {
-    const { session, feeds, fetchesSeen } = scriptedSession([3, 4, 15]);
-    const sig = { ...readDecoderSignature(session), sharedKvCache: true };
-    const result = await greedyLoop(session, sig, [1, 2], settings({ maxNewTokens: 5 }), {
-      shouldStop: () => false,
-      onToken: () => undefined,
-    });
+  it('with delta outputs, feeds views of one buffer per layer and fetches only the new keys and values', async () => {
+    const { session, feeds, fetchesSeen } = scriptedSession([3, 4, 15], true, true);
+    const result = await loop(session, [1, 2], settings({ maxNewTokens: 5 }), {}, true);
     expect(result.tokens).toEqual([3, 4]);
-    expect(fetchesSeen).toHaveLength(3);
-    const buffer = feeds[0]['past_key_values.0.key'];
-    expect(buffer.dims).toEqual([1, 2, 2 + 5 + 1, 4]);
-    for (let step = 0; step < 3; step++) {
-      expect(feeds[step]['past_key_values.0.key']).toBe(buffer);
-      expect(fetchesSeen[step]['present.0.key']).toBe(buffer);
-      expect(fetchesSeen[step].logits).toBeNull();
-    }
-    // The mask still says how much of the buffer is real.
+    expect(fetchesSeen).toEqual(
+      new Array(3).fill(['logits', kvDeltaName(0, 'key'), kvDeltaName(0, 'value')]),
+    );
+    const buffers = feeds.map((f) => (f['past_key_values.0.key'].data as Float32Array).buffer);
+    expect(new Set(buffers).size).toBe(1);
+    // A prompt pass sees exactly the room it fills; decoding sees spare positions, masked by the mask's length.
+    expect(feeds[0]['past_key_values.0.key'].dims).toEqual([1, 2, 2, 4]);
+    expect(feeds[1]['past_key_values.0.key'].dims[2]).toBeGreaterThan(3);
     expect(feeds[2].attention_mask.dims).toEqual([1, 4]);
   });
 
   it('bans a repeated 2-gram so the runner-up wins', async () => {
     // The script wants 3 after 2 again; with 2-grams banned the loop must pick the runner-up (4).
     const { session } = scriptedSession([2, 3, 2, 3, 15]);
-    const result = await greedyLoop(
-      session,
-      readDecoderSignature(session),
-      [9],
-      settings({ noRepeatNgramSize: 2 }),
-      {
-        shouldStop: () => false,
-        onToken: () => undefined,
-      },
-    );
+    const result = await loop(session, [9], settings({ noRepeatNgramSize: 2 }));
     expect(result.tokens.slice(0, 4)).toEqual([2, 3, 2, 4]);
-  });
-});
-
-describe('inspectModelFolder and the shared cache', () => {
-  it('uses the in-place cache for GroupQueryAttention graphs and copies for the others', async () => {
-    const { inspectModelFolder } = await import('../../../localhost-engine/inference/model-folder');
-    const { ensureGeneratedModel } = await import('../../../models/ensure-generated-model');
-    const path = await import('node:path');
-    expect(
-      (await inspectModelFolder(await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' })))
-        .sharedKvCache,
-    ).toBe(true);
-    expect(
-      (await inspectModelFolder(await ensureGeneratedModel({ size: 'tiny', layout: 'genai' }))).sharedKvCache,
-    ).toBe(true);
-    const fixture = path.join(__dirname, '../../fixtures/genai-tiny-llama-fp16');
-    expect((await inspectModelFolder(fixture)).sharedKvCache).toBe(false);
   });
 });

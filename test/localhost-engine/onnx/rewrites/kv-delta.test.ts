@@ -4,6 +4,8 @@
  * CPU mode) gives the same tokens as the two other cache modes on both generated layouts, and onnxruntime takes
  * each layer's slice before the next layer's attention (so it can free that layer's present there).
  */
+import { runTokens } from '../../../helpers/run-tokens';
+import { PresentKv } from '../../../../localhost-engine/inference/kv/present-kv';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,13 +19,8 @@ import {
   orderKvDeltaSlices,
 } from '../../../../localhost-engine/onnx/rewrites/kv-delta';
 import { attentionAndSliceOrder, sliceAfterEachLayer } from '../../../helpers/execution-order';
-import {
-  DEFAULT_DECODE,
-  greedyLoop,
-  readDecoderSignature,
-  type DecoderSignature,
-  int64,
-} from '../../../../localhost-engine/inference/token-loop';
+import { readDecoderSignature } from '../../../../localhost-engine/inference/decoder-signature';
+import { int64 } from '../../../../localhost-engine/inference/tensors';
 
 async function openRewritten(
   file: string,
@@ -168,22 +165,12 @@ describe('addKvDeltaOutputs', () => {
       const session = await openRewritten(file, { keepPresent: true });
       try {
         const prompt = Array.from({ length: 30 }, (_, i) => 300 + ((i * 53) % 5000));
-        const run = async (on: ort.InferenceSession, sig: DecoderSignature): Promise<number[]> =>
-          (
-            await greedyLoop(
-              on,
-              sig,
-              prompt,
-              { ...DEFAULT_DECODE, prefillChunk: 7, maxNewTokens: 16, eosTokenIds: [] },
-              { shouldStop: () => false, onToken: () => undefined },
-            )
-          ).tokens;
-        const base = readDecoderSignature(session);
-        const delta = await run(engineGraph, { ...readDecoderSignature(engineGraph), sharedKvCache: true });
+        const over = { prefillChunk: 7, maxNewTokens: 16 };
+        const delta = (await runTokens(engineGraph, prompt, over)).tokens;
         expect(delta).toHaveLength(16);
-        expect(await run(session, { ...base, sharedKvCache: true, kvDelta: true })).toEqual(delta);
-        expect(await run(session, { ...base, sharedKvCache: true, kvDelta: false })).toEqual(delta);
-        expect(await run(session, { ...base, sharedKvCache: false, kvDelta: false })).toEqual(delta);
+        // The slices in place, and the whole present fed back as the next past.
+        expect((await runTokens(session, prompt, over)).tokens).toEqual(delta);
+        expect((await runTokens(session, prompt, over, (sig) => new PresentKv(sig))).tokens).toEqual(delta);
       } finally {
         await Promise.all([engineGraph.release(), session.release()]);
       }

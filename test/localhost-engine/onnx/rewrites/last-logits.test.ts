@@ -17,7 +17,7 @@ import { createSession, openRewrittenOrFile } from '../../../../localhost-engine
 import {
   readDecoderSignature,
   type DecoderSignature,
-} from '../../../../localhost-engine/inference/token-loop';
+} from '../../../../localhost-engine/inference/decoder-signature';
 import { GENAI_TINY_FIXTURE } from '../../../helpers/genai-fixture-for-transformers';
 import { passFeeds } from '../../../helpers/pass-feeds';
 import { emptyPast } from '../../../helpers/empty-past';
@@ -208,7 +208,10 @@ describe('lastPositionLogits', () => {
 
   it("is what the engine's CPU session opens for a GenAI-layout graph, with the original's last row", async () => {
     const file = path.join(await ensureGeneratedModel({ size: 'tiny', layout: 'genai' }), 'model.onnx');
-    const created = await createSession(file, ['cpu'], 2, undefined, { cacheRoot: null, kvDelta: true });
+    const created = await createSession(file, ['cpu'], {
+      layers: 2,
+      cpu: { cacheRoot: null, rewrite: true },
+    });
     const original = await ort.InferenceSession.create(file);
     try {
       const sig = readDecoderSignature(created.session);

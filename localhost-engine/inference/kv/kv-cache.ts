@@ -1,6 +1,6 @@
 /**
  * The token loop's KV cache when the graph has KV delta outputs: one buffer per layer and kind, allocated once
- * for a generation (and kept for the next one when it starts with the same tokens: `reopened`, the prompt cache),
+ * for a generation (and kept for the next one when it starts with the same tokens: `reopened`, the prompt cache: `in-place-kv.ts`),
  * that the loop fills from each pass's new keys and values.
  *
  * The past fed to the graph views the start of each buffer as `[1, kv_heads, stride, head_size]`: each head's
@@ -14,12 +14,10 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
-import { kvDeltaName } from '../onnx/rewrites/kv-delta';
+import { kvDeltaName } from '../../onnx/rewrites/kv-delta';
 
 export interface KvLayout {
   layers: number;
-  /** The model layer this cache's first layer is (a shard's cache holds layers from there; default 0). */
-  firstLayer?: number;
   kvHeads: number;
   headSize: number;
   kvType: 'float32' | 'float16';
@@ -57,14 +55,14 @@ export class KvCache {
       this.grow(Math.min(this.capacity, room), pastLength);
     }
     if (!this.past) {
-      const { kvHeads, headSize, kvType, layers, firstLayer = 0 } = this.layout;
+      const { kvHeads, headSize, kvType, layers } = this.layout;
       const dims = [1, kvHeads, this.stride, headSize];
       const length = kvHeads * this.stride * headSize;
       const past: Record<string, OrtTensor> = {};
       for (let l = 0; l < layers; l++) {
         for (const kind of ['key', 'value'] as const) {
           const data = this.buffers[l][kind].subarray(0, length);
-          past[`past_key_values.${firstLayer + l}.${kind}`] =
+          past[`past_key_values.${l}.${kind}`] =
             kvType === 'float16'
               ? new ort.Tensor('float16', data as Uint16Array, dims)
               : new ort.Tensor('float32', data as Float32Array, dims);
@@ -77,12 +75,12 @@ export class KvCache {
 
   /** Writes a pass's new positions, [pastLength, pastLength + n), from its delta outputs. */
   append(out: InferenceSession.OnnxValueMapType, pastLength: number, n: number): void {
-    const { kvHeads, headSize, layers, firstLayer = 0 } = this.layout;
+    const { kvHeads, headSize, layers } = this.layout;
     const rowSize = n * headSize;
     for (let l = 0; l < layers; l++) {
       for (const kind of ['key', 'value'] as const) {
         const target = this.buffers[l][kind];
-        const source = out[kvDeltaName(firstLayer + l, kind)].data as Buffer;
+        const source = out[kvDeltaName(l, kind)].data as Buffer;
         for (let h = 0; h < kvHeads; h++) {
           target.set(
             source.subarray(h * rowSize, (h + 1) * rowSize),

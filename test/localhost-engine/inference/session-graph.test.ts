@@ -1,0 +1,51 @@
+/**
+ * Which graph a session opens: the engine's rewrite on the CPU where it applies, with the reason where it does not,
+ * and on a GPU the exported graph with last-position logits.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
+import { AS_EXPORTED, cpuGraph, gpuGraph } from '../../../localhost-engine/inference/session-graph';
+import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
+
+describe('cpuGraph', () => {
+  it.each([
+    ['genai', 'model.onnx', 'last-position'],
+    ['transformers', 'onnx/model_q4.onnx', 'num_logits_to_keep'],
+  ] as const)(
+    'gives a generated %s graph direct attention over the cache in place',
+    async (layout, file, logits) => {
+      const modelFile = path.join(await ensureGeneratedModel({ size: 'tiny', layout }), file);
+      const { source, graph } = await cpuGraph(modelFile);
+      expect(graph).toEqual({ attention: 'direct', logits, pastInBuffer: true, notes: [] });
+      expect(source.file).toBe(modelFile);
+      expect(source.bytes).toBeDefined();
+    },
+  );
+
+  it("keeps MultiHeadAttention as exported, says why, and still limits the LM head (Microsoft's builder fixture)", async () => {
+    const { graph } = await cpuGraph(path.join(GENAI_TINY_FIXTURE, 'model.onnx'));
+    expect(graph).toMatchObject({ attention: 'as-exported', logits: 'last-position', pastInBuffer: false });
+    expect(graph.notes).toEqual([
+      expect.stringMatching(/MultiHeadAttention.*whole cache is copied every step/),
+    ]);
+  });
+
+  it('opens a graph it cannot read as the file itself, for onnxruntime to say what is wrong', async () => {
+    const original = path.join(await ensureGeneratedModel({ size: 'tiny', layout: 'genai' }), 'model.onnx');
+    const cut = path.join(mkdtempSync(path.join(os.tmpdir(), 'ls-cut-')), 'model.onnx');
+    const bytes = readFileSync(original);
+    writeFileSync(cut, bytes.subarray(0, bytes.length >> 1));
+    expect(await cpuGraph(cut)).toEqual({ source: { file: cut }, graph: AS_EXPORTED });
+  });
+});
+
+describe('gpuGraph', () => {
+  it('keeps the exported attention and limits the LM head to the last position', async () => {
+    const modelFile = path.join(await ensureGeneratedModel({ size: 'tiny', layout: 'genai' }), 'model.onnx');
+    const { source, graph } = await gpuGraph(modelFile);
+    expect(graph).toMatchObject({ attention: 'as-exported', logits: 'last-position', pastInBuffer: false });
+    expect(source.bytes).toBeDefined();
+  });
+});
