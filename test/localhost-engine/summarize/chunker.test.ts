@@ -82,7 +82,9 @@ describe('planParts', () => {
 
   it('splits a paragraph of many segmentation windows without losing, doubling or reordering a character', () => {
     // 60,000 characters of sentences of varied length: sentences straddle the segmenter's windows.
-    const long = Array.from({ length: 1500 }, (_, i) => `Item ${i} ${'is due '.repeat(i % 7)}today.`).join(' ');
+    const long = Array.from({ length: 1500 }, (_, i) => `Item ${i} ${'is due '.repeat(i % 7)}today.`).join(
+      ' ',
+    );
     expect(long.length).toBeGreaterThan(40_000);
     const parts = planParts([para(long)], counter, budget);
     expect(parts.length).toBeGreaterThan(3);
