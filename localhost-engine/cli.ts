@@ -8,17 +8,27 @@ import type { ModelFlags } from './model-store/settings';
 import { DocumentReadError, readDocumentFile } from './documents/read-document-file';
 import { closeOnSignals, startEngine } from './server';
 import { hasText } from './summarize/summarizer';
-import { localSummarizer } from './summarize/document-summarizer';
+import { localSummarizer, type DocumentSummarizer } from './summarize/document-summarizer';
+import { LOCAL_BACKEND, localGeneratorOf, upstreamSummarizer } from './summarize/backend-summarizer';
+import { COMMAND_LINE_UPSTREAM_ID, type UpstreamFlags } from './upstream/upstream-config';
 import { MODEL_MISSING_MESSAGE } from './routes/summarize';
 import { CatalogError } from './model-store/catalog';
 import { MODELS_USAGE, modelsCommand, ModelsUsageError } from './model-store/models-command';
 
 const USAGE = `Usage:
   localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--optimized-copy on|off]
-                    [--config FILE] [--cert F --key F]
+                    [--config FILE] [--cert F --key F] [UPSTREAM]
   localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
                         [--model DIR] [--device D] [--optimized-copy on|off] [--ndjson]
+                        [UPSTREAM] [--backend ID]
 ${MODELS_USAGE}
+
+UPSTREAM: --upstream URL --upstream-model NAME [--upstream-context TOKENS] [--upstream-key-env VARIABLE]
+          [--upstream-ca FILE] [--upstream-allow-http]
+An OpenAI-compatible server (Foundry Local, Ollama, LM Studio, llama.cpp, vLLM, Ray Serve, another LocalScribe)
+as a backend named "upstream"; the config file's "upstreams" names more. The API key is read from the named
+environment variable, never from the command line. A host that is not this computer needs https unless
+--upstream-allow-http. summarize uses the upstream given on the command line, or --backend ID (default local).
 
 FILE may be .txt, .md or .docx; "-" reads plain text from standard input. The summary streams to stdout and
 progress to stderr; --ndjson prints the engine API's event stream instead.
@@ -61,12 +71,31 @@ function parse(argv: string[]) {
         'models-dir': { type: 'string' },
         catalog: { type: 'string' },
         json: { type: 'boolean' },
+        upstream: { type: 'string' },
+        'upstream-model': { type: 'string' },
+        'upstream-context': { type: 'string' },
+        'upstream-key-env': { type: 'string' },
+        'upstream-ca': { type: 'string' },
+        'upstream-allow-http': { type: 'boolean' },
+        backend: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** The upstream flags of the command line, as the config reads them. */
+function upstreamFlags(values: ReturnType<typeof parse>['values']): UpstreamFlags {
+  return {
+    upstream: values.upstream,
+    upstreamModel: values['upstream-model'],
+    upstreamContext: values['upstream-context'],
+    upstreamKeyEnv: values['upstream-key-env'],
+    upstreamCa: values['upstream-ca'],
+    upstreamAllowHttp: values['upstream-allow-http'],
+  };
 }
 
 async function serve(flags: Flags, models: ModelFlags = {}): Promise<number> {
@@ -76,6 +105,11 @@ async function serve(flags: Flags, models: ModelFlags = {}): Promise<number> {
   engine.app.log.info(
     `LocalScribe engine on ${engine.url} (model folder ${engine.modelDir}, device ${config.device})`,
   );
+  for (const u of config.upstreams ?? []) {
+    engine.app.log.info(
+      `backend "${u.id}": ${u.model} at ${u.baseUrl}${u.apiKeyEnv ? ` (key from $${u.apiKeyEnv})` : ''}`,
+    );
+  }
   return new Promise<number>(() => undefined); // runs until a signal closes it
 }
 
@@ -104,24 +138,33 @@ async function summarize(
     device: values.device,
     config: values.config,
     optimizedCopy: values['optimized-copy'],
+    ...upstreamFlags(values),
   });
+  const backend = values.backend ?? (values.upstream ? COMMAND_LINE_UPSTREAM_ID : LOCAL_BACKEND);
+  const upstream = config.upstreams?.find((u) => u.id === backend);
+  if (backend !== LOCAL_BACKEND && !upstream) {
+    const known = [LOCAL_BACKEND, ...(config.upstreams ?? []).map((u) => u.id)];
+    throw new UsageError(`--backend "${backend}" is not configured; there are ${known.join(', ')}.`);
+  }
   const document = await readDocumentFile(file, { stdin: io.stdin });
   if (!hasText(document.paragraphs)) {
     io.stderr.write(`${file} has no text to summarize.\n`);
     return 1;
   }
-  const summarizer = localSummarizer({
-    modelDir: config.modelDir,
-    device: config.device,
-    optimizedModelsDir: config.optimizedCopy ? undefined : null,
-  });
+  const summarizer: DocumentSummarizer = upstream
+    ? upstreamSummarizer(upstream)
+    : localSummarizer({
+        modelDir: config.modelDir,
+        device: config.device,
+        optimizedModelsDir: config.optimizedCopy ? undefined : null,
+      });
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   try {
-    await summarizer.generator.warmUp();
-    const health = summarizer.health();
-    if (health.state === 'missing') {
+    const local = localGeneratorOf(summarizer);
+    if (local) await local.warmUp();
+    if (summarizer.health().state === 'missing') {
       io.stderr.write(`${MODEL_MISSING_MESSAGE} (looked in ${config.modelDir})\n`);
       return 1;
     }
@@ -135,7 +178,7 @@ async function summarize(
       switch (event.type) {
         case 'start':
           io.stderr.write(
-            `Summarizing ${event.plan.paragraphs} paragraphs (${event.plan.inputTokens} tokens${event.plan.parts > 1 ? ` in ${event.plan.parts} parts, ${event.plan.cachedParts ?? 0} from the cache` : ''}) with ${event.model} on ${event.device}…\n`,
+            `Summarizing ${event.plan.paragraphs} paragraphs (${event.plan.inputTokens} tokens${event.plan.parts > 1 ? ` in ${event.plan.parts} parts, ${event.plan.cachedParts ?? 0} from the cache` : ''}) with ${event.model} ${event.backend?.host ? `at ${event.backend.host}` : `on ${event.device}`}…\n`,
           );
           break;
         case 'progress':
@@ -190,6 +233,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
           config: values.config,
           cert: values.cert,
           key: values.key,
+          ...upstreamFlags(values),
         },
         {
           hubUrl: values['hub-url'],

@@ -4,8 +4,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from './config-error';
 import type { DeviceOption } from './inference/worker-protocol';
 import { DEFAULT_MODEL_NAME, predecessorModelDir, userDataDir } from './paths';
+import { resolveUpstreams, type UpstreamConfig, type UpstreamFlags } from './upstream/upstream-config';
+
+export { ConfigError };
 
 export interface EngineConfig {
   port: number;
@@ -20,21 +24,16 @@ export interface EngineConfig {
    * whose weights are memory-mapped (`inference/optimized-model.ts`). On by default.
    */
   optimizedCopy: boolean;
+  /** OpenAI-compatible servers the user named (`upstream/upstream-config.ts`); none by default. */
+  upstreams?: UpstreamConfig[];
 }
 
 export type Flags = Partial<
   Record<'port' | 'host' | 'model' | 'device' | 'config' | 'cert' | 'key' | 'optimizedCopy', string>
->;
+> &
+  UpstreamFlags;
 
 const DEVICES: DeviceOption[] = ['auto', 'dml', 'webgpu', 'cpu'];
-
-/** A setting that cannot be used, with the source it came from. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 function readConfigFile(file: string, required: boolean): Record<string, unknown> {
   if (!existsSync(file)) {
@@ -97,5 +96,6 @@ export function resolveConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = proces
     certFile: pick(flags.cert, env.LOCALSCRIBE_CERT, file.cert) ?? null,
     keyFile: pick(flags.key, env.LOCALSCRIBE_KEY, file.key) ?? null,
     optimizedCopy: copy === 'on' || copy === 'true',
+    upstreams: resolveUpstreams(flags, file.upstreams, env),
   };
 }

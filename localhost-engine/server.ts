@@ -13,8 +13,7 @@ import { loadCatalog } from './model-store/catalog';
 import { ModelStore } from './model-store/model-store';
 import { resolveModelSettings, type ModelFlags } from './model-store/settings';
 import { LIMITS } from './api/schemas';
-import { DocumentSummarizer, localSummarizer } from './summarize/document-summarizer';
-import { LocalGenerator } from './summarize/local-generator';
+import { backendSummarizer, localGeneratorOf } from './summarize/backend-summarizer';
 import type { Summarizer } from './summarize/summarizer';
 import { VERSION } from './version';
 
@@ -63,13 +62,17 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
   if (modelStore) modelStore.activeDir = modelDir;
   const summarizer =
     opts.summarizer ??
-    localSummarizer({
-      modelDir,
-      device: config.device,
-      optimizedModelsDir: config.optimizedCopy ? undefined : null,
-      onDeviceFallback: (from, to, reason) =>
-        instance.log.warn({ from, to, reason }, `device ${from} failed; using ${to}`),
-    });
+    backendSummarizer(
+      {
+        modelDir,
+        device: config.device,
+        optimizedModelsDir: config.optimizedCopy ? undefined : null,
+        onDeviceFallback: (from, to, reason) =>
+          instance.log.warn({ from, to, reason }, `device ${from} failed; using ${to}`),
+      },
+      config.upstreams ?? [],
+    );
+  const local = localGeneratorOf(summarizer);
   const headersTimeout = opts.headersTimeoutMs ?? 10_000;
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   const instance = Fastify({
@@ -124,8 +127,7 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
   }
   const address = instance.server.address();
   const port = address && typeof address === 'object' ? address.port : config.port;
-  const local = summarizer instanceof DocumentSummarizer ? summarizer.generator : null;
-  if (local instanceof LocalGenerator) {
+  if (local) {
     const worker = local.worker;
     void local
       .warmUp()

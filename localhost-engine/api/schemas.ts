@@ -59,10 +59,15 @@ export const SummaryLength = Type.Union([
 ]);
 export type SummaryLength = Static<typeof SummaryLength>;
 
+/** The id of a backend the engine was configured with (`local`, or an upstream's id); never a URL. */
+export const BackendId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', maxLength: 32 });
+
 export const SummarizeOptions = Type.Object(
   {
     style: Type.Optional(SummaryStyle),
     length: Type.Optional(SummaryLength),
+    /** Which configured backend writes the summary; default `local`. */
+    backend: Type.Optional(BackendId),
   },
   { additionalProperties: false },
 );
@@ -102,6 +107,18 @@ export const ModelState = Type.Union([
 ]);
 export type ModelState = Static<typeof ModelState>;
 
+/** A backend the engine can summarize with: the model on this machine, or an upstream server the user configured. */
+export const Backend = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('local'), Type.Literal('upstream')]),
+  model: Type.String(),
+  /** The upstream's `host:port`; null for the local model. */
+  host: Type.Union([Type.String(), Type.Null()]),
+  /** True when text leaves this computer to reach it (a host that is not loopback). */
+  remote: Type.Boolean(),
+});
+export type Backend = Static<typeof Backend>;
+
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
   version: Type.String(),
@@ -112,6 +129,8 @@ export const HealthResponse = Type.Object({
     error: Type.Union([Type.String(), Type.Null()]),
   }),
   queue: Type.Object({ running: Type.Integer(), waiting: Type.Integer() }),
+  /** The backends a summary may name in `options.backend`, the default first. */
+  backends: Type.Optional(Type.Array(Backend)),
 });
 export type HealthResponse = Static<typeof HealthResponse>;
 
@@ -135,6 +154,21 @@ export const Usage = Type.Object({
   totalMs: Type.Number(),
   parts: Type.Optional(Type.Integer()),
   cachedParts: Type.Optional(Type.Integer()),
+  /** On an upstream server: what it reported next to what was measured here (the fields above prefer its counts). */
+  upstream: Type.Optional(
+    Type.Object({
+      requests: Type.Integer(),
+      /** Of `requests`, those whose answer carried the server's `usage`. */
+      reportedRequests: Type.Integer(),
+      /** The server's counts, summed over the requests that reported them. */
+      promptTokens: Type.Integer(),
+      completionTokens: Type.Integer(),
+      cachedPromptTokens: Type.Integer(),
+      /** This engine's estimate of all prompts, and the text deltas it received. */
+      estimatedPromptTokens: Type.Integer(),
+      deltas: Type.Integer(),
+    }),
+  ),
 });
 export type Usage = Static<typeof Usage>;
 
@@ -142,7 +176,10 @@ export const StartEvent = Type.Object({
   type: Type.Literal('start'),
   requestId: Type.String(),
   model: Type.String(),
-  device: Device,
+  /** Null when the model runs on an upstream server (its device is not known here). */
+  device: Type.Union([Device, Type.Null()]),
+  /** The backend that runs (absent from engines before upstreams). */
+  backend: Type.Optional(Backend),
   plan: Type.Object({
     parts: Type.Integer(),
     paragraphs: Type.Integer(),

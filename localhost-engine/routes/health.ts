@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { HealthResponse } from '../api/schemas';
+import { HealthResponse, type Backend } from '../api/schemas';
 import type { GenerationQueue } from '../summarize/generation-queue';
 import type { Summarizer } from '../summarize/summarizer';
 
 export interface HealthRouteOptions {
   summarizer: Summarizer;
   queue: GenerationQueue;
+  /** The backends a summary may choose from, when there is a choice. */
+  backends?: () => Backend[];
   version: string;
 }
 
@@ -18,6 +20,7 @@ export default async function healthRoute(app: FastifyInstance, opts: HealthRout
       version: opts.version,
       model: opts.summarizer.health(),
       queue: opts.queue.stats,
+      ...(opts.backends ? { backends: opts.backends() } : {}),
     };
   });
 }

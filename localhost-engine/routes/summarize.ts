@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { SummarizeBody, type SummaryEvent } from '../api/schemas';
-import { QueueFullError, type GenerationQueue } from '../summarize/generation-queue';
+import type { GenerationQueue } from '../summarize/generation-queue';
 import { hasText, requestParagraphs, type Summarizer } from '../summarize/summarizer';
+import { admit } from './admission';
 import { httpError, requireJson, startNdjson } from './ndjson-response';
 
 export interface SummarizeRouteOptions {
@@ -27,7 +28,16 @@ export default async function summarizeRoute(
       preValidation: requireJson,
     },
     async (request, reply) => {
-      const health = opts.summarizer.health();
+      const backend = request.body.options?.backend;
+      const known = opts.summarizer.backends?.().map((b) => b.id) ?? ['local'];
+      if (backend !== undefined && !known.includes(backend)) {
+        throw httpError(
+          400,
+          'unknown_backend',
+          `No backend "${backend}" is configured; the engine has ${known.join(', ')}.`,
+        );
+      }
+      const health = opts.summarizer.health(backend);
       if (health.state === 'missing') throw httpError(503, 'model_missing', MODEL_MISSING_MESSAGE);
       if (health.state === 'error') {
         throw httpError(
@@ -43,41 +53,23 @@ export default async function summarizeRoute(
           'There is no text to summarize: the document or selection is empty.',
         );
       }
-      let ticket;
-      try {
-        ticket = opts.queue.enter();
-      } catch (err) {
-        if (err instanceof QueueFullError) {
-          reply.header('retry-after', String(err.retryAfterSeconds));
-          throw httpError(429, 'queue_full', err.message);
-        }
-        throw err;
-      }
-
+      const admission = admit(opts.queue, reply, opts.maxRequestMs);
       const out = startNdjson<SummaryEvent>(reply);
       const res = reply.raw;
-      const controller = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-      });
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort(new Error('timeout'));
-      }, opts.maxRequestMs);
+      const { signal } = admission;
       let ended = false;
       try {
-        await ticket.ready(controller.signal);
+        await admission.ticket.ready(signal);
         for await (const event of opts.summarizer.stream(
           { requestId: request.id, body: request.body },
-          controller.signal,
+          signal,
         )) {
           await out.write(event);
           if (event.type === 'done' || event.type === 'error') ended = true;
         }
         if (!ended && !res.destroyed) {
           await out.write(
-            timedOut
+            admission.timedOut()
               ? {
                   type: 'error',
                   code: 'timeout',
@@ -87,14 +79,14 @@ export default async function summarizeRoute(
           );
         }
       } catch (err) {
-        if (!controller.signal.aborted) {
+        if (!signal.aborted) {
           request.log.error({ err }, 'summarize stream failed');
           await out.write({
             type: 'error',
             code: 'internal_error',
             message: `Internal error (request ${request.id}); see the engine log.`,
           });
-        } else if (timedOut) {
+        } else if (admission.timedOut()) {
           await out.write({
             type: 'error',
             code: 'timeout',
@@ -102,8 +94,7 @@ export default async function summarizeRoute(
           });
         }
       } finally {
-        clearTimeout(timer);
-        ticket.leave();
+        admission.release();
         out.end();
       }
     },

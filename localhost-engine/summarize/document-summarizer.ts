@@ -6,7 +6,7 @@
  * dropped.
  */
 import path from 'node:path';
-import type { Paragraph, SummaryEvent } from '../api/schemas';
+import type { Backend, Paragraph, SummaryEvent, Usage } from '../api/schemas';
 import { AsyncChannel } from '../inference/async-channel';
 import { InferenceError } from '../inference/inference-worker-client';
 import { userDataDir } from '../paths';
@@ -29,7 +29,13 @@ import {
 } from './prompt';
 import { cacheKey, SummaryCache } from './summary-cache';
 import { requestParagraphs, type ModelHealth, type Summarizer, type SummaryRequest } from './summarizer';
-import type { Generation, GenerationStart, PromptTooLong, TextGenerator } from './text-generator';
+import type {
+  Generation,
+  GenerationStart,
+  PromptTooLong,
+  TextGenerator,
+  UpstreamGenerationUsage,
+} from './text-generator';
 
 export interface SummarizerOptions {
   /** An upper bound on the final summary's tokens whatever the length option asks. */
@@ -40,10 +46,15 @@ export interface SummarizerOptions {
   contextTokens?: number;
   /** Where part summaries are cached on disk; null keeps them in memory only. Default: the user data folder. */
   cacheDir?: string | null;
+  /** Which configured backend this summarizer's generator is (`backend-summarizer.ts`), named in `start`. */
+  backend?: Pick<Backend, 'id' | 'host' | 'remote'>;
 }
 
 /** Tokens kept free between a part's prompt and the context's end, for template differences at boundaries. */
 const MARGIN = 8;
+
+/** A part budget below this cannot hold a useful piece of text. */
+const MIN_PART_BUDGET = 64;
 
 /** Fewer prompt tokens run through the model than this say little about its prefill rate. */
 const MIN_TOKENS_FOR_PREFILL_RATE = 64;
@@ -55,6 +66,7 @@ interface Totals {
   prefillMs: number;
   decodeMs: number;
   firstDeltaAt: number;
+  upstream: Usage['upstream'];
 }
 
 /** One generation as the summarizer runs it: its answer streamed to `onDelta`, its usage added to the totals. */
@@ -83,6 +95,13 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
     return this.generator.health();
   }
 
+  /** The backend this summarizer runs on, when it was given one. */
+  backend(): Backend | undefined {
+    const b = this.options.backend;
+    const info = this.generator.info();
+    return b && { id: b.id, kind: info.backend, model: info.model, host: b.host, remote: b.remote };
+  }
+
   stream(request: SummaryRequest, signal: AbortSignal): AsyncIterable<SummaryEvent> {
     const out = new AsyncChannel<SummaryEvent>();
     this.run(request, signal, out).then(
@@ -97,10 +116,11 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
   }
 
   private async ensureReady(out: AsyncChannel<SummaryEvent>): Promise<void> {
-    if (this.generator.health().state === 'ready') return;
-    out.push({ type: 'progress', stage: 'load', part: 0, of: 1 });
+    // Called even when ready: an upstream learns its context size here, on its first use.
+    const loading = this.generator.health().state !== 'ready';
+    if (loading) out.push({ type: 'progress', stage: 'load', part: 0, of: 1 });
     await this.generator.ensureReady();
-    out.push({ type: 'progress', stage: 'load', part: 1, of: 1 });
+    if (loading) out.push({ type: 'progress', stage: 'load', part: 1, of: 1 });
   }
 
   private async run(
@@ -124,6 +144,7 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
       prefillMs: 0,
       decodeMs: 0,
       firstDeltaAt: 0,
+      upstream: undefined,
     };
 
     const generate: Generate = async (messages, limits, onDelta, onStart) => {
@@ -145,6 +166,7 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
       totals.outputTokens += result.usage.outputTokens;
       totals.prefillMs += result.usage.prefillMs;
       totals.decodeMs += result.usage.decodeMs;
+      if (result.upstream) totals.upstream = addUpstream(totals.upstream, result.upstream);
       this.learnRates(result);
       return result;
     };
@@ -192,7 +214,7 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
       if (signal.aborted) return;
       const [partOverhead] = await generator.countTokens([buildPartMessages('', 999, 999)]);
       const budget = context - partOverhead - partMax - MARGIN;
-      if (budget < 64) {
+      if (budget < MIN_PART_BUDGET) {
         throw new InferenceError(
           'context_too_small',
           `The model's context (${context} tokens) is too small to summarize in parts.`,
@@ -204,6 +226,7 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
         partMax,
         finalMax,
         partOverhead,
+        budget,
         out,
         generate,
         signal,
@@ -232,6 +255,7 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
         totalMs,
         parts: Math.max(1, parts.length),
         cachedParts,
+        ...(totals.upstream ? { upstream: totals.upstream } : {}),
       },
     });
   }
@@ -247,6 +271,7 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
       partMax: number;
       finalMax: number;
       partOverhead: number;
+      budget: number;
       out: AsyncChannel<SummaryEvent>;
       generate: Generate;
       signal: AbortSignal;
@@ -285,13 +310,10 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
           (delta) => out.push({ type: 'delta', text: delta, part: part.index }),
         );
         if (result.stopReason === 'cancelled') return null;
-        if (result.stopReason === 'too_long') {
-          throw new InferenceError(
-            'context_too_small',
-            `Part ${part.index} (${result.inputTokens} tokens with its instructions) does not fit the model's context.`,
-          );
-        }
-        text = result.text.trim();
+        const whole = result.stopReason === 'too_long' ? null : result.text.trim();
+        const split = whole ?? (await this.summarizeInPieces(part, parts.length, run.budget / 2, run));
+        if (split === null) return null;
+        text = split;
         await this.cache.set(keys[i], text);
       }
       sections.push({ title: part.title, summary: text });
@@ -305,6 +327,45 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
     }
     const summary = await this.reduce(sections, options, run);
     return summary === null ? null : { summary, cachedParts };
+  }
+
+  /**
+   * The summary of a part the generator refused as too long (an upstream server counts tokens its own way): the
+   * part planned again in pieces of `budget` tokens, each summarized (halving again while refused), joined by
+   * newlines; null when cancelled.
+   * @throws InferenceError `context_too_small` when pieces would fall under `MIN_PART_BUDGET` tokens.
+   */
+  private async summarizeInPieces(
+    part: Pick<Part, 'index' | 'text'>,
+    of: number,
+    budget: number,
+    run: { partMax: number; out: AsyncChannel<SummaryEvent>; generate: Generate },
+  ): Promise<string | null> {
+    if (budget < MIN_PART_BUDGET) {
+      throw new InferenceError(
+        'context_too_small',
+        `Part ${part.index} does not fit the model's context, even cut in pieces of ${Math.round(budget * 2)} tokens.`,
+      );
+    }
+    const lines = part.text.split('\n').map((text) => ({ text, style: 'Normal' as const }));
+    const [pieces] = await this.generator.plan(lines, [Math.floor(budget)]);
+    const summaries: string[] = [];
+    for (const piece of pieces) {
+      if (summaries.length > 0) run.out.push({ type: 'delta', text: '\n', part: part.index });
+      const result = await run.generate(
+        buildPartMessages(piece.text, part.index, of),
+        { maxNewTokens: run.partMax, minNewTokens: run.partMax },
+        (delta) => run.out.push({ type: 'delta', text: delta, part: part.index }),
+      );
+      if (result.stopReason === 'cancelled') return null;
+      const summary =
+        result.stopReason === 'too_long'
+          ? await this.summarizeInPieces({ index: part.index, text: piece.text }, of, budget / 2, run)
+          : result.text.trim();
+      if (summary === null) return null;
+      summaries.push(summary);
+    }
+    return summaries.join('\n');
   }
 
   /**
@@ -403,7 +464,8 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
       type: 'start',
       requestId: request.requestId,
       model: info.model,
-      device: info.device ?? 'cpu',
+      device: info.device,
+      ...(this.options.backend ? { backend: this.backend() } : {}),
       plan: {
         parts: plan.parts,
         paragraphs: plan.paragraphs,
@@ -435,6 +497,29 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
   close(): Promise<void> {
     return this.generator.close();
   }
+}
+
+/** Adds one generation's upstream usage to the run's. */
+function addUpstream(sum: Usage['upstream'], one: UpstreamGenerationUsage): NonNullable<Usage['upstream']> {
+  const r = one.reported;
+  const s = sum ?? {
+    requests: 0,
+    reportedRequests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedPromptTokens: 0,
+    estimatedPromptTokens: 0,
+    deltas: 0,
+  };
+  return {
+    requests: s.requests + 1,
+    reportedRequests: s.reportedRequests + (r ? 1 : 0),
+    promptTokens: s.promptTokens + (r?.promptTokens ?? 0),
+    completionTokens: s.completionTokens + (r?.completionTokens ?? 0),
+    cachedPromptTokens: s.cachedPromptTokens + (r?.cachedTokens ?? 0),
+    estimatedPromptTokens: s.estimatedPromptTokens + one.estimatedPromptTokens,
+    deltas: s.deltas + one.deltas,
+  };
 }
 
 /** The summarizer over the model on this machine (the engine's default). */

@@ -2,7 +2,7 @@
  * The model as the routes see it: a plugin behind an interface, so routes are tested with a fake and the real one
  * is tested on generated models.
  */
-import type { Device, ModelState, Paragraph, SummarizeBody, SummaryEvent } from '../api/schemas';
+import type { Backend, Device, ModelState, Paragraph, SummarizeBody, SummaryEvent } from '../api/schemas';
 import { paragraphsFromText } from './prompt';
 
 export interface ModelHealth {
@@ -18,7 +18,10 @@ export interface SummaryRequest {
 }
 
 export interface Summarizer {
-  health(): ModelHealth;
+  /** The health of `backend` (an id from `backends()`), or of the default backend. */
+  health(backend?: string): ModelHealth;
+  /** The backends a request may name in `options.backend`, the default first; absent: only the local model. */
+  backends?(): Backend[];
   /**
    * Streams the summary's events. The stream ends with `done` or `error`; aborting `signal` stops the work
    * within one generation step and ends the stream without either.

@@ -47,6 +47,25 @@ export interface Generation {
   text: string;
   stopReason: 'eos' | 'length' | 'cancelled';
   usage: GenerationUsage;
+  /** From an upstream server: what it reported, next to what was measured here. */
+  upstream?: UpstreamGenerationUsage;
+}
+
+/** The usage a server reported for one request (its `usage` object). */
+export interface ReportedUsage {
+  promptTokens: number;
+  completionTokens: number;
+  /** Prompt tokens the server read from its prefix cache (vLLM's `prompt_tokens_details.cached_tokens`), if said. */
+  cachedTokens: number | null;
+}
+
+export interface UpstreamGenerationUsage {
+  /** Null when the server reported none. */
+  reported: ReportedUsage | null;
+  /** This engine's estimate of the prompt's size (`upstream/estimated-token-counter.ts`). */
+  estimatedPromptTokens: number;
+  /** Text deltas received. */
+  deltas: number;
 }
 
 /** The prompt leaves less room than `minNewTokens`: nothing was generated. */

@@ -1,7 +1,7 @@
 /**
  * A generator without a model, behind the summarizer's seam: one token per word, answers written by `answer`
- * (default: the first words of the prompt's last message), streamed a word at a time. It records every call, so
- * tests can check what the summarizer asked for and in which order.
+ * (default: the first words of the prompt's last message), streamed a word at a time, or refused as too long when
+ * `refuse` says so. It records every call, so tests can check what the summarizer asked for and in which order.
  */
 import type { Paragraph } from '../../localhost-engine/api/schemas';
 import { planParts, type Part } from '../../localhost-engine/summarize/chunker';
@@ -29,6 +29,8 @@ export class ScriptedGenerator implements TextGenerator {
     private readonly opts: {
       contextLength?: number;
       answer?: (messages: ChatMessage[]) => string;
+      /** Refuses a prompt as too long whatever its count (a server that counts tokens its own way). */
+      refuse?: (messages: ChatMessage[]) => boolean;
     } = {},
   ) {}
 
@@ -77,7 +79,9 @@ export class ScriptedGenerator implements TextGenerator {
     this.prompts.push(request.messages);
     const inputTokens = wordCount(request.messages);
     const room = this.info().contextLength - inputTokens;
-    if (room < request.minNewTokens) return { stopReason: 'too_long', inputTokens };
+    if (room < request.minNewTokens || this.opts.refuse?.(request.messages)) {
+      return { stopReason: 'too_long', inputTokens };
+    }
     const maxNewTokens = Math.min(request.maxNewTokens, room);
     callbacks.onStart?.({ inputTokens, cachedInputTokens: 0, maxNewTokens });
     const last = request.messages[request.messages.length - 1].content;

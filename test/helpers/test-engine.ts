@@ -9,6 +9,7 @@ import type { SummaryEvent } from '../../localhost-engine/api/schemas';
 import { makeSelfSignedCertificate } from '../../localhost-engine/certificates';
 import { startEngine, type RunningEngine, type StartOptions } from '../../localhost-engine/server';
 import type { DeviceOption } from '../../localhost-engine/inference/worker-protocol';
+import type { UpstreamConfig } from '../../localhost-engine/upstream/upstream-config';
 
 const CERT_DIR = path.join(__dirname, '..', '..', '.cache', 'test-certs');
 
@@ -29,10 +30,10 @@ export interface TestEngine extends RunningEngine {
   ca: string;
 }
 
-/** Starts an engine on port 0 with the test certificate; `close()` it in `afterAll`. */
+/** Starts an engine on port 0 with the test certificate (and any `upstreams`); `close()` it in `afterAll`. */
 export async function startTestEngine(
   modelDir: string,
-  opts: StartOptions & { device?: DeviceOption } = {},
+  opts: StartOptions & { device?: DeviceOption; upstreams?: UpstreamConfig[] } = {},
 ): Promise<TestEngine> {
   const tls = await testCertificate();
   const engine = await startEngine(
@@ -44,6 +45,7 @@ export async function startTestEngine(
       certFile: null,
       keyFile: null,
       optimizedCopy: true,
+      upstreams: opts.upstreams,
     },
     { logger: false, tls, ...opts },
   );

@@ -10,6 +10,8 @@ import type { SummaryEvent } from '../../localhost-engine/api/schemas';
 import { Document, HeadingLevel, Packer, Paragraph as DocxParagraph } from 'docx';
 import { buildReportDocx } from './documents/docx-fixtures';
 import { coverage, licenceDocument } from '../helpers/long-document';
+import { json, sse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { vllmStream } from './upstream/wire-fixtures';
 
 // The source, not bin/localscribe.js: the bin prefers a compiled dist/ that may be older than the source.
 const CLI = path.join(__dirname, '..', '..', 'localhost-engine', 'cli.ts');
@@ -17,10 +19,11 @@ const CLI = path.join(__dirname, '..', '..', 'localhost-engine', 'cli.ts');
 function run(
   args: string[],
   input?: string,
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', CLI, ...args], {
-      env: { ...process.env, LOCALSCRIBE_HOME: mkdtempSync(path.join(os.tmpdir(), 'ls-home-')) },
+      env: { ...process.env, LOCALSCRIBE_HOME: mkdtempSync(path.join(os.tmpdir(), 'ls-home-')), ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -167,5 +170,56 @@ describe('localscribe summarize', () => {
     const res = await run(['summarize', 'x.txt', '--style', 'poem']);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--style must be one of/);
+  });
+});
+
+describe('localscribe summarize --upstream', () => {
+  let upstream: FakeUpstream;
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+  });
+  afterAll(async () => upstream.close());
+
+  it('summarizes through an OpenAI-compatible server, with the key from the named variable, never printed', async () => {
+    upstream.chat = [
+      sse(vllmStream(['Rent is due ', 'on the first.'], { usage: { prompt: 70, completion: 6 } })),
+    ];
+    const args = ['summarize', '-', '--upstream', upstream.baseUrl, '--upstream-model', 'phi-3-mini'];
+    const env = { TEAM_KEY: 'sk-secret-4711' };
+    const text = await run(
+      [...args, '--upstream-context', '4096', '--upstream-key-env', 'TEAM_KEY'],
+      'The tenant pays rent.',
+      env,
+    );
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('Rent is due on the first.\n');
+    expect(text.stderr).toMatch(new RegExp(`with phi-3-mini at 127\\.0\\.0\\.1:${upstream.port}`));
+    expect(upstream.requests.at(-1)!.headers.authorization).toBe('Bearer sk-secret-4711');
+    upstream.chat = [json(401, { error: { message: 'invalid api key' } })];
+    const failed = await run(
+      [...args, '--upstream-key-env', 'TEAM_KEY', '--ndjson'],
+      'The tenant pays rent.',
+      env,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/refused the request \(HTTP 401: invalid api key\).*TEAM_KEY/);
+    expect(failed.stdout + failed.stderr).not.toContain('sk-secret-4711');
+  });
+
+  it('refuses plain http to another computer, and a backend that is not configured', async () => {
+    const http = await run([
+      'summarize',
+      '-',
+      '--upstream',
+      'http://gpu.example:8000/v1',
+      '--upstream-model',
+      'm',
+    ]);
+    expect(http.code).toBe(1);
+    expect(http.stderr).toMatch(/not on this computer.*--upstream-allow-http/);
+    const unknown = await run(['summarize', '-', '--backend', 'team'], 'x');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--backend "team" is not configured; there are local\./);
+    expect(upstream.requests.filter((r) => r.headers.host?.includes('gpu.example'))).toEqual([]);
   });
 });

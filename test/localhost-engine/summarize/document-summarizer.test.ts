@@ -96,4 +96,51 @@ describe('DocumentSummarizer over a generator', () => {
     expect(reduce.at(-1)).toMatchObject({ part: 1, of: 1 });
     expect(events.at(-1)!.type).toBe('done');
   });
+
+  it('splits a part the generator refuses as too long again, instead of failing', async () => {
+    // Parts of up to ~450 words; the "server" refuses any part prompt whose text has more than 150 words.
+    const partWords = (messages: Array<{ content: string }>): number => {
+      const m = /Part \d+:\n"""\n([\s\S]*)\n"""/.exec(messages[messages.length - 1].content);
+      return m ? m[1].split(/\s+/).length : 0;
+    };
+    const generator = new ScriptedGenerator({
+      contextLength: 600,
+      refuse: (messages) => partWords(messages) > 150,
+      answer: (messages) => `summary of ${partWords(messages)} words`,
+    });
+    const paragraphs = Array.from({ length: 60 }, (_, i) => para(sentence(i)));
+    const events = await run(generator, paragraphs);
+    const start = events.find((e) => e.type === 'start') as Extract<SummaryEvent, { type: 'start' }>;
+    const sections = events.filter(
+      (e): e is Extract<SummaryEvent, { type: 'section' }> => e.type === 'section',
+    );
+    expect(events.at(-1)!.type).toBe('done');
+    // Every planned part still has its one section, covering the same paragraphs, all of them in order.
+    expect(sections).toHaveLength(start.plan.parts);
+    expect(sections[0].paragraphs[0]).toBe(0);
+    expect(sections.at(-1)!.paragraphs[1]).toBe(paragraphs.length - 1);
+    // A refused part's summary is its pieces' summaries, each of a piece the "server" accepted.
+    const refused = generator.prompts.filter((p) => partWords(p) > 150);
+    expect(refused.length).toBeGreaterThan(0);
+    const pieces = sections[0].summary.split('\n');
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const piece of pieces) expect(Number(/of (\d+) words/.exec(piece)![1])).toBeLessThanOrEqual(150);
+  });
+
+  it('gives up with context_too_small when even small pieces are refused, naming the part', async () => {
+    const generator = new ScriptedGenerator({
+      contextLength: 600,
+      refuse: (messages) => /Part 2:/.test(messages[messages.length - 1].content),
+    });
+    const events = await run(
+      generator,
+      Array.from({ length: 60 }, (_, i) => para(sentence(i))),
+    );
+    const last = events.at(-1)!;
+    expect(last).toMatchObject({ type: 'error', code: 'context_too_small' });
+    expect((last as { message: string }).message).toMatch(
+      /Part 2 does not fit the model's context, even cut in pieces of \d+ tokens/,
+    );
+    expect(events.some((e) => e.type === 'done')).toBe(false);
+  });
 });
