@@ -1,6 +1,6 @@
 /**
- * The user's choices (scope, style, length, output): validated, persisted in `localStorage`, and overridden for
- * one session by the context-menu entry's `?scope=selection`.
+ * The user's choices (scope, style, length, output, backend): validated, persisted in `localStorage`, and
+ * overridden for one session by the context-menu entry's `?scope=selection`.
  */
 import type { SummaryLength, SummaryStyle } from '../localhost-engine/api/schemas';
 
@@ -13,6 +13,8 @@ export interface Settings {
   style: SummaryStyle;
   length: SummaryLength;
   output: OutputChoice;
+  /** The engine's backend to summarize with (`local`, or an upstream's id from `/api/health`). */
+  backend: string;
 }
 
 export const SCOPES: readonly Scope[] = ['document', 'selection'];
@@ -31,7 +33,11 @@ export const DEFAULT_SETTINGS: Settings = {
   style: 'key-points',
   length: 'medium',
   output: 'section-top',
+  backend: 'local',
 };
+
+/** The shape of a backend id (the engine's `BackendId`); anything else falls back to the local model. */
+const BACKEND_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 /** Versioned so that a future shape change can ignore (not misread) old values. */
 export const SETTINGS_KEY = 'localscribe.settings.v1';
@@ -73,6 +79,10 @@ export function loadStoredSettings(storage: Storage | undefined = safeLocalStora
     style: pick(STYLES, raw.style, DEFAULT_SETTINGS.style),
     length: pick(LENGTHS, raw.length, DEFAULT_SETTINGS.length),
     output: pick(OUTPUTS, raw.output, DEFAULT_SETTINGS.output),
+    backend:
+      typeof raw.backend === 'string' && BACKEND_ID.test(raw.backend)
+        ? raw.backend
+        : DEFAULT_SETTINGS.backend,
   });
 }
 

@@ -22,6 +22,7 @@ import { useModelDownload } from '../hooks/useModelDownload';
 import { useSettings } from '../hooks/useSettings';
 import { useSummaryRun, type RunResult } from '../hooks/useSummaryRun';
 import type { WordPort } from '../word-port';
+import { BackendChoice, chosenBackend } from './BackendChoice';
 import { CommentsFallback } from './CommentsFallback';
 import { EngineStatus } from './EngineStatus';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -85,6 +86,11 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
   const [busy, setBusy] = useState(false);
   const supportsComments = useMemo(() => port.supportsComments(), [port]);
   const running = run.status === 'loading' || run.status === 'streaming';
+  const backends = engine.health?.backends;
+  const backend = chosenBackend(backends, settings.backend);
+  // Read when Summarize is clicked: the local model needs no name; an upstream is named in the request.
+  const backendRef = useRef(backend);
+  backendRef.current = backend;
 
   // Run errors (Word's and the engine's) go to the one boundary; an engine error also prompts a health check, so
   // the status card catches up at once when the engine went away.
@@ -143,9 +149,10 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
       length: chosen.length,
       prepare: async () => {
         const read = chosen.scope === 'selection' ? await port.readSelection() : await port.readDocument();
+        const upstream = backendRef.current?.kind === 'upstream' ? backendRef.current.id : undefined;
         return {
           document: { paragraphs: read.paragraphs },
-          options: { style: chosen.style, length: chosen.length },
+          options: { style: chosen.style, length: chosen.length, ...(upstream ? { backend: upstream } : {}) },
         };
       },
     });
@@ -183,12 +190,15 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
     download.status === 'downloading' ||
     download.status === 'cancelling' ||
     (engine.health?.model.state === 'downloading' && !download.cancelled);
+  // An upstream writes the summary without the local model.
+  const needsLocalModel = backend?.kind !== 'upstream';
   const blockedReason =
     engine.connection === 'down'
       ? 'Start the engine first.'
-      : modelDownloading
+      : needsLocalModel && modelDownloading
         ? 'The model is downloading; Summarize works once it is installed.'
-        : engine.health?.model.state === 'missing' || engine.health?.model.state === 'downloading'
+        : needsLocalModel &&
+            (engine.health?.model.state === 'missing' || engine.health?.model.state === 'downloading')
           ? 'Install a model first.'
           : undefined;
   const commentsBlocked = isCommentOutput(settings.output) && !supportsComments;
@@ -196,6 +206,14 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
   return (
     <main className={styles.pane} aria-label="LocalScribe">
       <EngineStatus engine={engine} download={download} />
+      {backends && (
+        <BackendChoice
+          backends={backends}
+          value={backend?.id ?? settings.backend}
+          onChange={(id) => update({ backend: id })}
+          disabled={running}
+        />
+      )}
       <OptionsForm
         settings={settings}
         onChange={update}

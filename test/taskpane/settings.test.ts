@@ -26,9 +26,17 @@ describe('settings', () => {
       style: 'executive',
       length: 'short',
       output: 'selection-comment',
+      backend: 'team-vllm',
     } as const;
     saveSettings(s);
     expect(loadStoredSettings()).toEqual(s);
+  });
+
+  it('keeps a backend id only in its shape (a stored URL or path falls back to the local model)', () => {
+    for (const backend of ['https://evil.example/v1', '../x', 'UPPER', '', 42]) {
+      localStorage.setItem(SETTINGS_KEY, JSON.stringify({ backend }));
+      expect(loadStoredSettings().backend).toBe('local');
+    }
   });
 
   it('keeps the output consistent with the scope', () => {
