@@ -10,13 +10,16 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import loopbackGuard from './plugins/loopback-guard';
+import { errorReply } from './routes/error-reply';
 import { typeboxValidatorCompiler } from './plugins/typebox-validator';
 import healthRoute from './routes/health';
 import modelsRoute from './routes/models';
 import { withDownloadState, type ModelStore } from './model-store/model-store';
+import openAiRoutes from './routes/openai-compatible';
 import summarizeRoute from './routes/summarize';
 import { GenerationQueue } from './summarize/generation-queue';
 import type { Summarizer } from './summarize/summarizer';
+import type { TextGenerator } from './summarize/text-generator';
 
 export interface AppOptions {
   summarizer: Summarizer;
@@ -32,26 +35,12 @@ export interface AppOptions {
   assetsDir?: string;
   /** The catalog, installed models and downloads (`/api/models`); absent: those routes are not served. */
   modelStore?: ModelStore;
+  /** The model on this machine, served OpenAI-style at `/v1/` (`routes/openai-compatible.ts`); absent: not served. */
+  localGenerator?: TextGenerator;
 }
 
 /** The longest one summary may take, queue wait included. */
 export const DEFAULT_MAX_REQUEST_MS = 2 * 60 * 60_000;
-
-/** Fastify's own error codes, as the API's stable ones. */
-const CODES: Record<string, string> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
-  FST_ERR_VALIDATION: 'invalid_request',
-};
-
-/** A refusal without a code of its own (e.g. @fastify/static's 403 for `..`) as its status: 403 → `forbidden`. */
-function codeForStatus(statusCode: number): string {
-  if (statusCode >= 500) return 'internal_error';
-  return (STATUS_CODES[statusCode] ?? 'error').toLowerCase().replace(/[^a-z]+/g, '_');
-}
 
 /** Why a body fastify's JSON parser refused is refused. */
 function jsonProblem(body: string): string {
@@ -62,11 +51,6 @@ function jsonProblem(body: string): string {
     return `The body is not valid JSON: ${(err as Error).message}`;
   }
 }
-
-/** Fastify's messages that do not say what to do. */
-const MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the request as JSON (Content-Type: application/json).',
-};
 
 /** What an API route takes in its query string when it declares nothing: nothing (a stray `?model=../x` is a 400). */
 const NO_QUERY = Type.Object({}, { additionalProperties: false });
@@ -90,10 +74,10 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
     });
   });
 
-  // The API takes no input it does not declare: an /api/ route without a querystring schema refuses any query
-  // parameter instead of ignoring it (static files keep theirs: Office appends `?_host_Info=…` to the pane's URL).
+  // The API takes no input it does not declare: an /api/ or /v1/ route without a querystring schema refuses any
+  // query parameter instead of ignoring it (static files keep theirs: Office appends `?_host_Info=…` to the URL).
   instance.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/') && !route.schema?.querystring) {
+    if ((route.url.startsWith('/api/') || route.url.startsWith('/v1/')) && !route.schema?.querystring) {
       route.schema = { ...route.schema, querystring: NO_QUERY };
     }
   });
@@ -114,22 +98,8 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
     });
   });
   instance.setErrorHandler((err: FastifyError & { code?: string }, request, reply) => {
-    const statusCode = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    const internal = statusCode >= 500 && !(err.code && !err.code.startsWith('FST_') && statusCode === 503);
-    if (internal) request.log.error({ err, url: request.url }, 'request failed');
-    else request.log.info({ code: err.code, statusCode, message: err.message }, 'request refused');
-    const code =
-      (err.code && CODES[err.code]) ??
-      (err.validation ? 'invalid_request' : err.code) ??
-      codeForStatus(statusCode);
-    reply.status(statusCode).send({
-      statusCode,
-      code: internal ? 'internal_error' : code,
-      error: STATUS_CODES[statusCode] ?? 'Error',
-      message: internal
-        ? `Internal error (request ${request.id}); see the engine log.`
-        : ((err.code && MESSAGES[err.code]) ?? err.message),
-    });
+    const { statusCode, code, message } = errorReply(err, request);
+    reply.status(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message });
   });
 
   await instance.register(healthRoute, {
@@ -147,6 +117,13 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
     // the user stops a slow one with Stop.
     maxRequestMs: opts.maxRequestMs ?? DEFAULT_MAX_REQUEST_MS,
   });
+  if (opts.localGenerator) {
+    await instance.register(openAiRoutes, {
+      generator: opts.localGenerator,
+      queue,
+      maxRequestMs: opts.maxRequestMs ?? DEFAULT_MAX_REQUEST_MS,
+    });
+  }
   if (opts.paneDir && existsSync(opts.paneDir)) {
     await instance.register(fastifyStatic, {
       root: path.resolve(opts.paneDir),

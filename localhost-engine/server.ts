@@ -108,6 +108,7 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
     paneDir: opts.paneDir ?? path.join(ROOT, 'dist', 'taskpane'),
     assetsDir: opts.assetsDir ?? path.join(ROOT, 'assets'),
     modelStore: modelStore ?? undefined,
+    localGenerator: local ?? undefined,
   });
   instance.addHook('onClose', async () => {
     await modelStore?.close(); // a running download stops; its bytes stay for a resume

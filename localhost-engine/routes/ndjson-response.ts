@@ -1,7 +1,7 @@
 /**
  * What the streaming routes share: refusals as errors the central handler turns into JSON, the JSON-only check
- * that keeps cross-site "simple" POSTs out (415), and an NDJSON response written line by line, in order, with
- * back-pressure.
+ * that keeps cross-site "simple" POSTs out (415), and a streamed response (NDJSON, or server-sent events for the
+ * OpenAI-compatible routes) written event by event, in order, with back-pressure.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -29,12 +29,16 @@ export interface NdjsonWriter<T> {
   end(): void;
 }
 
-/** Takes over the reply and sends NDJSON headers at once, so the client knows it was accepted. */
-export function startNdjson<T>(reply: FastifyReply): NdjsonWriter<T> {
+/** Takes over the reply and sends headers at once; each event is written as `encode` makes it. */
+function startStream<T>(
+  reply: FastifyReply,
+  contentType: string,
+  encode: (event: T) => string,
+): NdjsonWriter<T> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
-    'content-type': 'application/x-ndjson; charset=utf-8',
+    'content-type': contentType,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   });
@@ -42,7 +46,7 @@ export function startNdjson<T>(reply: FastifyReply): NdjsonWriter<T> {
   return {
     async write(event) {
       if (res.destroyed || res.writableEnded) return;
-      if (res.write(`${JSON.stringify(event)}\n`)) return;
+      if (res.write(encode(event))) return;
       await new Promise<void>((resolve) => {
         const done = (): void => {
           res.off('drain', done);
@@ -57,4 +61,20 @@ export function startNdjson<T>(reply: FastifyReply): NdjsonWriter<T> {
       if (!res.destroyed && !res.writableEnded) res.end();
     },
   };
+}
+
+/** Takes over the reply and sends NDJSON headers at once, so the client knows it was accepted. */
+export function startNdjson<T>(reply: FastifyReply): NdjsonWriter<T> {
+  return startStream<T>(
+    reply,
+    'application/x-ndjson; charset=utf-8',
+    (event) => `${JSON.stringify(event)}\n`,
+  );
+}
+
+/** The same as server-sent events (`data: JSON`, a blank line after each), as OpenAI-compatible clients read them. */
+export function startEventStream(reply: FastifyReply): NdjsonWriter<unknown> {
+  return startStream<unknown>(reply, 'text/event-stream; charset=utf-8', (event) =>
+    typeof event === 'string' ? `data: ${event}\n\n` : `data: ${JSON.stringify(event)}\n\n`,
+  );
 }

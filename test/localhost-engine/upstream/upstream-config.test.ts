@@ -155,7 +155,7 @@ describe('upstreams in the config', () => {
     expect(() => resolveConfig({ config: configFile(file) }, env)).toThrow(message);
   });
 
-  it.each(['upstreams.md'])('accepts the config the guide docs/%s shows', (doc) => {
+  it.each(['upstreams.md', 'team-server.md'])('accepts the config the guide docs/%s shows', (doc) => {
     const markdown = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', doc), 'utf8');
     const blocks = [...markdown.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]));
     const shown = blocks.find((b) => Array.isArray(b.upstreams));
