@@ -303,6 +303,37 @@ Largest difference between the two key forms' scores (every layer): ${contexts.m
 `;
 }
 
+function upstreamSection(r: Record<string, unknown>): string {
+  type Side = { latencyMs: { p50: number; p99: number; max: number }; deltasPerSecond: number };
+  const direct = r.direct as Side;
+  const engine = r.engine as Side;
+  const added = r.addedMs as { p50: number; p99: number };
+  const stop = r.stopMs as { trials: number; p50: number; max: number };
+  const row = (name: string, x: Side): string =>
+    `| ${name} | ${x.deltasPerSecond} | ${x.latencyMs.p50} | ${x.latencyMs.p99} | ${x.latencyMs.max} |`;
+  return `## The engine in front of an upstream model server (\`npm run bench:upstream\`)
+
+${String(r.date).slice(0, 10)}, ${r.machine}; command \`${r.command}\`. A pacer process (\`bench/upstream-pacer.ts\`)
+streams ${r.deltas} deltas at ${r.rate} per second in vLLM's chunk shapes, each stamped with when it was written; the
+client reads them straight from the pacer, and through a real engine process (\`localscribe serve --upstream …\`,
+HTTPS, \`/api/summarize\`), ${r.reps} times each in alternating order after one uncounted round of each. Latency is
+from the pacer's write to the client's read of the delta (the two processes' clocks agree to ±${r.clockUncertaintyMs} ms);
+deltas per second is the median over the runs.
+
+| path | deltas/s | latency p50 ms | p99 ms | max ms |
+|---|---|---|---|---|
+${row('straight from the pacer', direct)}
+${row('through the engine', engine)}
+
+The engine adds ${added.p50} ms at the median and ${added.p99} ms at p99 per delta (target ≤ 5 ms), and loses
+${(Number(r.throughputLoss) * 100).toFixed(2)} % of the rate (target ≤ 1 %). Stop: the client closed its connection after 20 deltas; the
+engine's request to the pacer closed ${stop.p50} ms later at the median and ${stop.max} ms at most, over ${stop.trials} trials
+(target ≤ 200 ms).
+
+Raw numbers: \`bench/results/upstream.json\`.
+`;
+}
+
 /** Rewrites BENCHMARKS.md from whatever results exist. */
 export function writeBenchmarksMd(): void {
   const engine = read('engine.json') as unknown as EngineReport | null;
@@ -312,6 +343,7 @@ export function writeBenchmarksMd(): void {
   const memory = read('memory.json');
   const logits = read('last-logits.json');
   const attention = read('attention.json');
+  const upstream = read('upstream.json');
   const sections = [
     engine && engineSection(engine),
     ...extraEngine.map((file) => engineSection(read(file) as unknown as EngineReport, file)),
@@ -320,6 +352,7 @@ export function writeBenchmarksMd(): void {
     logits && logitsSection(logits),
     attention && attentionSection(attention),
     pane && paneSection(pane),
+    upstream && upstreamSection(upstream),
   ].filter(Boolean);
   writeFileSync(
     path.join(__dirname, '..', 'BENCHMARKS.md'),
