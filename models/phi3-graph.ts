@@ -13,6 +13,7 @@ import { GraphSource, TensorSource } from './onnx-model-writer';
 import {
   constantFloatTensor,
   int64Tensor,
+  isSuppressedToken,
   QuantizedWeight,
   quantizedWeight,
   weightInitializers,
@@ -21,13 +22,6 @@ import {
 } from './phi3-weights';
 
 const MS = 'com.microsoft';
-
-// Token ids whose LM-head rows are zero, so greedy decoding of a random model never picks them: <unk>, <s>,
-// </s>, the 256 byte-fallback tokens (3..258), and the Phi-3 special and padding ids (32000 and up). A zero
-// row gives logit 0, below the best of 31,700 random logits. Text streamed from the model stays word-like.
-function isSuppressedToken(id: number): boolean {
-  return id <= 258 || id >= 32000;
-}
 
 /** Names of the graph's inputs and outputs, as Microsoft's and transformers.js' Phi-3 exports use them. */
 export const IO_NAMES = {
@@ -169,7 +163,11 @@ export function buildPhi3Graph(c: Phi3Config, options: Phi3GraphOptions): GraphS
     outputs: ['/model/embed_tokens/Gather/output_0'],
   });
 
-  const { cos, sin } = rotaryCaches(c.maxPositionEmbeddings, c.headSize, c.ropeTheta);
+  const { cos, sin } = rotaryCaches({
+    positions: c.maxPositionEmbeddings,
+    headSize: c.headSize,
+    theta: c.ropeTheta,
+  });
   initializers.push(cos, sin);
 
   let residual = embeds;

@@ -19,9 +19,17 @@ export const GRAPH = {
   sparseInitializer: 15,
 } as const;
 export const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 } as const;
-export const ATTRIBUTE = { name: 1, f: 2, i: 3, s: 4, g: 6, floats: 7, ints: 8, type: 20 } as const;
+export const ATTRIBUTE = { name: 1, f: 2, i: 3, s: 4, t: 5, g: 6, floats: 7, ints: 8, type: 20 } as const;
 /** AttributeProto.AttributeType. */
-export const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, graph: 5, floats: 6, ints: 7 } as const;
+export const ATTRIBUTE_TYPE = {
+  float: 1,
+  int: 2,
+  string: 3,
+  tensor: 4,
+  graph: 5,
+  floats: 6,
+  ints: 7,
+} as const;
 export const TENSOR = {
   dims: 1,
   dataType: 2,

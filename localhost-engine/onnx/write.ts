@@ -53,6 +53,7 @@ export type AttributeSpec =
   | { name: string; kind: 'string'; value: string }
   | { name: string; kind: 'ints'; value: readonly number[] }
   | { name: string; kind: 'floats'; value: readonly number[] }
+  | { name: string; kind: 'tensor'; value: TensorSpec }
   | { name: string; kind: 'graph'; value: GraphSpec | Uint8Array };
 
 /** NodeProto. An empty string in `inputs`/`outputs` marks an omitted optional slot. */
@@ -128,6 +129,9 @@ function encodeAttribute(a: AttributeSpec): Buffer {
     case 'ints':
       for (const v of a.value) w.int(ATTRIBUTE.ints, v);
       w.int(ATTRIBUTE.type, ATTRIBUTE_TYPE.ints);
+      break;
+    case 'tensor':
+      w.message(ATTRIBUTE.t, encodeTensor(a.value)).int(ATTRIBUTE.type, ATTRIBUTE_TYPE.tensor);
       break;
     case 'graph':
       w.message(ATTRIBUTE.g, a.value instanceof Uint8Array ? a.value : encodeGraph(a.value));
