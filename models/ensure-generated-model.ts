@@ -6,8 +6,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MODEL_SIZES, ModelSize } from './model-sizes';
-import { ModelLayout, writeModelFolder } from './write-model-folder';
+import { GeneratedLayout, generatedConfig, writeGeneratedFolder } from './generated-layouts';
+import { ModelSize } from './model-sizes';
 
 /** Bump whenever the graph, the weights or the folder files change, so cached folders are regenerated. */
 export const GENERATOR_VERSION = '3';
@@ -20,13 +20,14 @@ export const DEFAULT_CACHE_DIR = path.resolve(__dirname, '..', '.cache', 'models
 
 export interface EnsureGeneratedModelOptions {
   size: ModelSize;
-  layout: ModelLayout;
+  layout: GeneratedLayout;
   /** Parent folder of the cached model folders (default `<repo>/.cache/models`). */
   cacheDir?: string;
 }
 
-function stampFor(size: ModelSize, layout: ModelLayout): string {
-  return `${JSON.stringify({ generatorVersion: GENERATOR_VERSION, size, layout, config: MODEL_SIZES[size] }, null, 2)}\n`;
+function stampFor(size: ModelSize, layout: GeneratedLayout): string {
+  const config = generatedConfig(layout, size);
+  return `${JSON.stringify({ generatorVersion: GENERATOR_VERSION, size, layout, config }, null, 2)}\n`;
 }
 
 function hasStamp(dir: string, stamp: string): boolean {
@@ -55,7 +56,7 @@ export async function ensureGeneratedModel(options: EnsureGeneratedModelOptions)
   );
   fs.mkdirSync(tempDir);
   try {
-    writeModelFolder(tempDir, MODEL_SIZES[options.size], options.layout, GENERATOR_VERSION);
+    writeGeneratedFolder(tempDir, options.layout, options.size, GENERATOR_VERSION);
     fs.writeFileSync(path.join(tempDir, STAMP_FILE), stamp);
     if (fs.existsSync(finalDir) && !hasStamp(finalDir, stamp)) {
       fs.rmSync(finalDir, { recursive: true, force: true });

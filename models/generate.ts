@@ -1,12 +1,13 @@
 /**
  * CLI: generates (or finds cached) random-weight Phi-3 model folders.
- * Usage: npm run models:generate -- --size tiny|phi3-mini --layout transformers|genai|both [--cache-dir DIR]
+ * Usage: npm run models:generate -- --size tiny|phi3-mini --layout <layout>|both|all [--cache-dir DIR]
+ * where <layout> is one of GENERATED_LAYOUT_NAMES (models/generated-layouts.ts); `both` is transformers and genai.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isModelSize, ModelSize } from './model-sizes';
 import { ensureGeneratedModel } from './ensure-generated-model';
-import { ModelLayout } from './write-model-folder';
+import { GENERATED_LAYOUT_NAMES, GeneratedLayout, isGeneratedLayout } from './generated-layouts';
 
 function folderBytes(dir: string): number {
   let total = 0;
@@ -17,7 +18,11 @@ function folderBytes(dir: string): number {
   return total;
 }
 
-function parseArgs(argv: readonly string[]): { size: ModelSize; layouts: ModelLayout[]; cacheDir?: string } {
+function parseArgs(argv: readonly string[]): {
+  size: ModelSize;
+  layouts: GeneratedLayout[];
+  cacheDir?: string;
+} {
   const get = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -25,13 +30,19 @@ function parseArgs(argv: readonly string[]): { size: ModelSize; layouts: ModelLa
   const size = get('--size') ?? 'tiny';
   const layout = get('--layout') ?? 'both';
   if (!isModelSize(size)) throw new Error(`--size must be tiny or phi3-mini, not ${size}`);
-  const layouts: ModelLayout[] =
+  const layouts: GeneratedLayout[] =
     layout === 'both'
       ? ['transformers', 'genai']
-      : layout === 'transformers' || layout === 'genai'
-        ? [layout]
-        : [];
-  if (layouts.length === 0) throw new Error(`--layout must be transformers, genai or both, not ${layout}`);
+      : layout === 'all'
+        ? [...GENERATED_LAYOUT_NAMES]
+        : isGeneratedLayout(layout)
+          ? [layout]
+          : [];
+  if (layouts.length === 0) {
+    throw new Error(
+      `--layout must be one of ${GENERATED_LAYOUT_NAMES.join(', ')}, both or all, not ${layout}`,
+    );
+  }
   return { size, layouts, cacheDir: get('--cache-dir') };
 }
 

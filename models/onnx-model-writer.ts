@@ -55,6 +55,11 @@ export interface WrittenModel {
   dataBytes: number;
 }
 
+/** All of a tensor source's bytes in one buffer (for tensors small enough to hold). */
+export function sourceBytes(t: TensorSource): Buffer {
+  return Buffer.concat([...t.chunks()].map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
+}
+
 /** Byte size of a dense tensor. */
 export function byteSize(dataType: DataTypeValue, dims: readonly number[]): number {
   return dims.reduce((a, d) => a * d, 1) * BYTES_PER_ELEMENT[dataType];
@@ -80,9 +85,7 @@ export function writeOnnxModel(graph: GraphSource, options: WriteOnnxOptions): W
     for (const t of graph.initializers) {
       const expected = byteSize(t.dataType, t.dims);
       if (expected < inlineBelow) {
-        const raw = Buffer.concat(
-          [...t.chunks()].map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),
-        );
+        const raw = sourceBytes(t);
         if (raw.byteLength !== expected)
           throw new Error(`${t.name}: produced ${raw.byteLength} bytes, expected ${expected}`);
         initializers.push({ name: t.name, dataType: t.dataType, dims: t.dims, rawData: raw });

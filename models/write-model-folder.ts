@@ -7,13 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Phi3Config } from './model-sizes';
 import { WrittenModel, writeOnnxModel } from './onnx-model-writer';
-import { buildPhi3Graph, IO_NAMES } from './phi3-graph';
+import { buildPhi3Graph } from './phi3-graph';
+import { copyTokenizerFiles, phi3GenaiConfig, writeJson } from './layouts/folder-files';
 
 export type ModelLayout = 'transformers' | 'genai';
-
-/** Where the real Phi-3 tokenizer files live (read-only input of the generator). */
-export const PHI3_TOKENIZER_DIR = path.join(__dirname, 'tokenizer', 'phi3');
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
 
 const BOS_TOKEN_ID = 1;
 const ENDOFTEXT_TOKEN_ID = 32000; // <|endoftext|>, also Phi-3's pad token
@@ -23,10 +20,6 @@ const OPSETS = [
   { domain: '', version: 21 },
   { domain: 'com.microsoft', version: 1 },
 ] as const;
-
-function writeJson(file: string, value: unknown): void {
-  fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-}
 
 /** Hugging Face config.json of a Phi-3 model, with the transformers.js loading hints. */
 function huggingFaceConfig(c: Phi3Config, onnxFileName: string): object {
@@ -75,57 +68,6 @@ function generationConfig(): object {
   };
 }
 
-/** genai_config.json shaped like the one of microsoft/Phi-3-mini-4k-instruct-onnx (cpu-int4-rtn-block-32). */
-function genaiConfig(c: Phi3Config): object {
-  return {
-    model: {
-      bos_token_id: BOS_TOKEN_ID,
-      context_length: c.maxPositionEmbeddings,
-      decoder: {
-        session_options: { log_id: 'onnxruntime-genai', provider_options: [] },
-        filename: 'model.onnx',
-        head_size: c.headSize,
-        hidden_size: c.hiddenSize,
-        inputs: {
-          input_ids: IO_NAMES.inputIds,
-          attention_mask: IO_NAMES.attentionMask,
-          position_ids: IO_NAMES.positionIds,
-          past_key_names: 'past_key_values.%d.key',
-          past_value_names: 'past_key_values.%d.value',
-        },
-        outputs: {
-          logits: IO_NAMES.logits,
-          present_key_names: 'present.%d.key',
-          present_value_names: 'present.%d.value',
-        },
-        num_attention_heads: c.numAttentionHeads,
-        num_hidden_layers: c.numHiddenLayers,
-        num_key_value_heads: c.numKeyValueHeads,
-      },
-      eos_token_id: [END_TOKEN_ID, ENDOFTEXT_TOKEN_ID],
-      pad_token_id: ENDOFTEXT_TOKEN_ID,
-      type: 'phi3',
-      vocab_size: c.vocabSize,
-    },
-    search: {
-      diversity_penalty: 0.0,
-      do_sample: false,
-      early_stopping: true,
-      length_penalty: 1.0,
-      max_length: c.maxPositionEmbeddings,
-      min_length: 0,
-      no_repeat_ngram_size: 0,
-      num_beams: 1,
-      num_return_sequences: 1,
-      past_present_share_buffer: true,
-      repetition_penalty: 1.0,
-      temperature: 1.0,
-      top_k: 1,
-      top_p: 1.0,
-    },
-  };
-}
-
 /**
  * Writes the model folder's files into `dir` (which must exist and should be empty) and returns what the
  * ONNX writer wrote. Deterministic: the same config and layout give byte-identical files.
@@ -136,7 +78,7 @@ export function writeModelFolder(
   layout: ModelLayout,
   producerVersion: string,
 ): WrittenModel {
-  for (const f of TOKENIZER_FILES) fs.copyFileSync(path.join(PHI3_TOKENIZER_DIR, f), path.join(dir, f));
+  copyTokenizerFiles(dir);
   const common = {
     irVersion: 10,
     opsetImports: OPSETS,
@@ -155,7 +97,17 @@ export function writeModelFolder(
       dataFileName: 'model_q4.onnx_data',
     });
   }
-  writeJson(path.join(dir, 'genai_config.json'), genaiConfig(config));
+  writeJson(
+    path.join(dir, 'genai_config.json'),
+    phi3GenaiConfig(config, {
+      filename: 'model.onnx',
+      positionIds: true,
+      pastPresentShareBuffer: true,
+      provider: null,
+      topK: 1,
+      eos: [END_TOKEN_ID, ENDOFTEXT_TOKEN_ID],
+    }),
+  );
   return writeOnnxModel(buildPhi3Graph(config, { numLogitsToKeepInput: false }), {
     ...common,
     dir,

@@ -15,6 +15,6 @@ node_modules/.bin/esbuild \
   --bundle --platform=node --target=node20 --format=cjs --outdir="$out" --entry-names='[name]' \
   --external:onnxruntime-node --external:onnxruntime-common --alias:sharp=./bench/device/no-sharp.js \
   --external:typescript --external:tsx --log-level=warning
-# models/write-model-folder.ts copies the tokenizer from beside itself: in the bundle, beside run-bench.js.
+# models/phi3-tokenizer-dir.ts finds the tokenizer beside itself: in the bundle, beside run-bench.js.
 cp -r models/tokenizer "$out/tokenizer"
 du -sh "$out"

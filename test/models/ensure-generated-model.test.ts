@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureGeneratedModel, STAMP_FILE } from '../../models/ensure-generated-model';
+import { GENERATED_LAYOUT_NAMES } from '../../models/generated-layouts';
 
 function hashes(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -29,7 +30,7 @@ describe('ensureGeneratedModel', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it.each(['transformers', 'genai'] as const)('generates byte-identical %s folders', async (layout) => {
+  it.each(GENERATED_LAYOUT_NAMES)('generates byte-identical %s folders', async (layout) => {
     const a = await ensureGeneratedModel({ size: 'tiny', layout, cacheDir: path.join(tmp, 'a') });
     const b = await ensureGeneratedModel({ size: 'tiny', layout, cacheDir: path.join(tmp, 'b') });
     expect(path.basename(a)).toBe(`tiny-${layout}`);

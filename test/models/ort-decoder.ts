@@ -1,19 +1,41 @@
-/** Test helper: runs a generated decoder step by step with onnxruntime-node, the KV cache fed back by hand. */
+/**
+ * Test helper: runs a generated decoder step by step with onnxruntime-node, the KV cache fed back by hand. The
+ * cache's type and dimensions, and whether the graph takes position_ids or num_logits_to_keep, come from the
+ * session's own input metadata, so the same steps run every layout (fp32 or fp16, with or without position_ids).
+ */
 import * as ort from 'onnxruntime-node';
-import { MODEL_SIZES } from '../../models/model-sizes';
-
-const tiny = MODEL_SIZES.tiny;
+import { floatsOf } from '../helpers/same-logits';
 
 export interface StepResult {
-  /** Logits of the last position returned. */
+  /** Logits of the last position returned (as float32 whatever the graph's logits type). */
   lastLogits: Float32Array;
+  /** The precision the graph computed its logits in. */
+  precision: 'float32' | 'float16';
   logitsDims: readonly number[];
   present: Record<string, ort.Tensor>;
 }
 
+/** A session input's tensor metadata (onnxruntime-node 1.30 lists type and shape for each input). */
+function inputInfo(
+  session: ort.InferenceSession,
+  name: string,
+): { type: string; shape: readonly (number | string)[] } {
+  const meta = session.inputMetadata.find((m) => m.name === name);
+  if (!meta || !meta.isTensor) throw new Error(`${name} is not a tensor input of the session`);
+  return { type: meta.type, shape: meta.shape };
+}
+
+function emptyCache(session: ort.InferenceSession, name: string): ort.Tensor {
+  const { type, shape } = inputInfo(session, name);
+  const dims = [1, Number(shape[1]), 0, Number(shape[3])];
+  return type === 'float16'
+    ? new ort.Tensor('float16', new Uint16Array(0), dims)
+    : new ort.Tensor('float32', new Float32Array(0), dims);
+}
+
 /**
  * Runs one forward of `ids` after `pastLength` cached positions (`past` from a previous step's presents, or
- * empty). `numLogitsToKeep` is fed only when the session has that input.
+ * empty). `numLogitsToKeep` is fed only when the session has that input, position_ids only when it has those.
  */
 export async function step(
   session: ort.InferenceSession,
@@ -27,18 +49,17 @@ export async function step(
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, s]),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-    position_ids: new ort.Tensor(
+  };
+  if (session.inputNames.includes('position_ids')) {
+    feeds.position_ids = new ort.Tensor(
       'int64',
       BigInt64Array.from({ length: s }, (_, i) => BigInt(pastLength + i)),
       [1, s],
-    ),
-  };
-  for (let i = 0; i < tiny.numHiddenLayers; i++) {
-    for (const kind of ['key', 'value']) {
-      feeds[`past_key_values.${i}.${kind}`] =
-        past?.[`present.${i}.${kind}`] ??
-        new ort.Tensor('float32', new Float32Array(0), [1, tiny.numKeyValueHeads, 0, tiny.headSize]);
-    }
+    );
+  }
+  for (const name of session.inputNames) {
+    if (!name.startsWith('past_key_values.')) continue;
+    feeds[name] = past?.[name.replace('past_key_values.', 'present.')] ?? emptyCache(session, name);
   }
   if (session.inputNames.includes('num_logits_to_keep')) {
     feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(BigInt(numLogitsToKeep)), []);
@@ -46,12 +67,13 @@ export async function step(
   const out = await session.run(feeds);
   const logits = out.logits;
   const vocab = logits.dims[2];
-  const data = logits.data as Float32Array;
+  const { values: data, precision } = floatsOf(logits);
   const present: Record<string, ort.Tensor> = {};
   for (const name of session.outputNames) if (name.startsWith('present.')) present[name] = out[name];
-  return { lastLogits: data.slice(data.length - vocab), logitsDims: logits.dims, present };
+  return { lastLogits: data.slice(data.length - vocab), precision, logitsDims: logits.dims, present };
 }
 
+/** The index of the largest value. */
 export function argmax(values: Float32Array): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
