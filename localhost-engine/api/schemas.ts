@@ -201,14 +201,47 @@ export const DeltaEvent = Type.Object({
   text: Type.String(),
   part: Type.Optional(Type.Integer()),
 });
+/** One point of a summary and the paragraphs it rests on (indices into the request's paragraphs): docs/citations.md. */
+export const SummaryPoint = Type.Object({
+  text: Type.String(),
+  sources: Type.Array(Type.Integer({ minimum: 0 })),
+  /** How much of the point its sources contain, 0–1, by the engine's own lexical check (not the model's word). */
+  support: Type.Number(),
+  /** False when no paragraph of the document supports the point above the check's threshold. */
+  supported: Type.Boolean(),
+});
+export type SummaryPoint = Static<typeof SummaryPoint>;
+
+/** A heading (or, in a document without headings, a tenth of it) and whether any point cites its section. */
+export const CoverageHeading = Type.Object({
+  paragraph: Type.Integer(),
+  /** The last paragraph of its section (up to the next heading of its level or above). */
+  last: Type.Integer(),
+  title: Type.String(),
+  covered: Type.Boolean(),
+});
+export const Coverage = Type.Object({
+  by: Type.Union([Type.Literal('headings'), Type.Literal('tenths')]),
+  headings: Type.Array(CoverageHeading),
+});
+export type CoverageHeading = Static<typeof CoverageHeading>;
+export type Coverage = Static<typeof Coverage>;
+
 export const SectionEvent = Type.Object({
   type: Type.Literal('section'),
   part: Type.Integer(),
   title: Type.String(),
   summary: Type.String(),
   paragraphs: Type.Tuple([Type.Integer(), Type.Integer()]),
+  points: Type.Optional(Type.Array(SummaryPoint)),
 });
-export const DoneEvent = Type.Object({ type: Type.Literal('done'), summary: Type.String(), usage: Usage });
+export const DoneEvent = Type.Object({
+  type: Type.Literal('done'),
+  summary: Type.String(),
+  usage: Usage,
+  points: Type.Optional(Type.Array(SummaryPoint)),
+  coverage: Type.Optional(Coverage),
+});
 export const ErrorEvent = Type.Object({
   type: Type.Literal('error'),
   code: Type.String(),
