@@ -8,6 +8,7 @@ import type { ModelFlags } from './model-store/settings';
 import { DocumentReadError, readDocumentFile } from './documents/read-document-file';
 import { closeOnSignals, startEngine } from './server';
 import { hasText } from './summarize/summarizer';
+import { citationReport } from './summarize/citation-report';
 import { localSummarizer, type DocumentSummarizer } from './summarize/document-summarizer';
 import { LOCAL_BACKEND, localGeneratorOf, upstreamSummarizer } from './summarize/backend-summarizer';
 import { COMMAND_LINE_UPSTREAM_ID, type UpstreamFlags } from './upstream/upstream-config';
@@ -19,7 +20,7 @@ const USAGE = `Usage:
   localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--optimized-copy on|off]
                     [--config FILE] [--cert F --key F] [UPSTREAM]
   localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
-                        [--model DIR] [--device D] [--optimized-copy on|off] [--ndjson]
+                        [--model DIR] [--device D] [--optimized-copy on|off] [--ndjson] [--citations]
                         [UPSTREAM] [--backend ID]
 ${MODELS_USAGE}
 
@@ -31,7 +32,8 @@ environment variable, never from the command line. A host that is not this compu
 --upstream-allow-http. summarize uses the upstream given on the command line, or --backend ID (default local).
 
 FILE may be .txt, .md or .docx; "-" reads plain text from standard input. The summary streams to stdout and
-progress to stderr; --ndjson prints the engine API's event stream instead.
+progress to stderr; --ndjson prints the engine API's event stream instead; --citations prints the summary
+when it is done with a [¶n] marker after each point (n: the paragraph's number) and the headings it never cites.
 Models are downloaded from the hub (--hub-url, LOCALSCRIBE_HUB_URL; default https://huggingface.co) into the
 models folder (--models-dir, LOCALSCRIBE_MODELS_DIR), with resume and checksum verification; serve takes the same
 flags and offers the download in the pane.
@@ -67,6 +69,7 @@ function parse(argv: string[]) {
         style: { type: 'string' },
         length: { type: 'string' },
         ndjson: { type: 'boolean' },
+        citations: { type: 'boolean' },
         'hub-url': { type: 'string' },
         'models-dir': { type: 'string' },
         catalog: { type: 'string' },
@@ -189,10 +192,11 @@ async function summarize(
           break;
         case 'delta':
           // Part summaries go to stderr as progress; only the final summary is the command's output.
-          if (!values.ndjson && event.part === undefined) io.stdout.write(event.text);
+          if (!values.ndjson && !values.citations && event.part === undefined) io.stdout.write(event.text);
           break;
         case 'done':
-          if (!values.ndjson) io.stdout.write('\n');
+          // With --citations the summary is printed whole, once its points and their sources are known.
+          if (!values.ndjson) io.stdout.write(values.citations ? `${citationReport(event)}\n` : '\n');
           io.stderr.write(
             `Done: ${event.usage.outputTokens} tokens, first after ${(event.usage.ttftMs / 1000).toFixed(1)} s, ${event.usage.decodeTokensPerSecond.toFixed(1)} tokens/s.\n`,
           );

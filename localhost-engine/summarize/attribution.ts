@@ -36,11 +36,13 @@ export class Attributor {
    * model's citations are kept unless a paragraph supports the point by {@link MARGIN} more than the best of them,
    * in which case the best paragraph (and a second one that adds much) replace them; `support` is the best coverage
    * of the point by one of its sources; `supported` says whether any paragraph reaches {@link SUPPORT_THRESHOLD}.
-   * Never throws.
+   * With `within`, replacements come from those paragraphs only (a combining step's inputs). Never throws.
    */
-  attribute(point: CitedPoint): SummaryPoint {
+  attribute(point: CitedPoint, within?: readonly number[]): SummaryPoint {
     const query = terms(point.text);
-    const ranked = this.index.rank(query, CANDIDATES).map((r) => r.paragraph);
+    const ranked = within
+      ? within.filter((i) => i >= 0 && i < this.paragraphs.length)
+      : this.index.rank(query, CANDIDATES).map((r) => r.paragraph);
     const single = (i: number): number => this.index.coverage(query, [i]);
     const cited = [...new Set(point.sources)]
       .filter((i) => Number.isInteger(i) && i >= 0 && i < this.paragraphs.length)
@@ -60,8 +62,8 @@ export class Attributor {
   }
 
   /** Checks every point of a list, in order. */
-  attributeAll(points: readonly CitedPoint[]): SummaryPoint[] {
-    return points.map((p) => this.attribute(p));
+  attributeAll(points: readonly CitedPoint[], within?: readonly number[]): SummaryPoint[] {
+    return points.map((p) => this.attribute(p, within));
   }
 
   /** `first`, and the candidate that adds most coverage to it when that is at least {@link MIN_GAIN}. */

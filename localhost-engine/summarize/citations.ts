@@ -32,6 +32,15 @@ export function stripLabel(text: string): string {
   return text.replace(/^\[¶\d+\]\s*/, '');
 }
 
+/**
+ * The paragraph a rendered line of a prompt starts with (`# [¶3] …`, `- [¶3] …`, `| [¶3] …` or `[¶3] …`), as its
+ * index; null for a line without a label in front (the rest of a paragraph cut between parts, or an empty one).
+ */
+export function lineLabel(line: string): number | null {
+  const m = /^(?:#{1,6} |- |\| )?\[¶(\d+)\]/.exec(line);
+  return m ? Number(m[1]) - 1 : null;
+}
+
 // One cited number or range: "¶3", "3", "¶3–5", "¶3-¶5".
 const ITEM = String.raw`¶?\s*\d{1,6}(?:\s*[-–—]\s*¶?\s*\d{1,6})?`;
 const SEP = String.raw`\s*(?:[,;&]|\band\b)\s*`;
@@ -45,9 +54,11 @@ const MARKER = `(?:${BRACKETED}|${PARENTHESIZED}|${BARE})`;
 const RUN = `${MARKER}(?:[ \\t]*[,;]?[ \\t]*${MARKER})*`;
 /** An unterminated marker at the end of a line ("… rent [¶3, ¶"), which the model was cut off in. */
 const DANGLING = String.raw`[ \t]*[[(]\s*¶[\d\s,;&¶–—-]*$`;
+/** An opened marker that other text follows instead of its end ("… [¶ and …"): dropped up to that text. */
+const BROKEN = String.raw`[ \t]*[[(]\s*¶[\d\s,;&¶–—-]*?(?=\s*(?:[^\d\s,;&¶–—\])-]))`;
 
 const RUN_RE = new RegExp(RUN, 'giu');
-const ANY_RE = new RegExp(`[ \\t]*${RUN}|${DANGLING}`, 'gimu');
+const ANY_RE = new RegExp(`[ \\t]*${RUN}|${DANGLING}|${BROKEN}`, 'gimu');
 const ONLY_MARKERS_RE = new RegExp(`^[\\s,;]*(?:${RUN}[\\s,;]*)*$`, 'u');
 const LEADING_RUN_RE = new RegExp(`^[ \\t]*${RUN}[ \\t]*`, 'u');
 const TRAILING_RUN_RE = new RegExp(`(?:${RUN})$`, 'u');
@@ -206,4 +217,30 @@ export function parsePoints(raw: string, paragraphCount: number): CitedPoint[] {
 /** Points rendered for a later prompt (combine or final step): one "- " line each, its citations at its end. */
 export function renderPoints(points: readonly CitedPoint[]): string {
   return points.map((p) => `- ${p.text}${p.sources.length ? ` ${citationText(p.sources)}` : ''}`).join('\n');
+}
+
+/**
+ * The summary cut after each of its points, each piece with its point, for showing citations inline (the CLI's
+ * markers, the links of an inserted summary). Guarantees: the pieces' texts joined give `summary` back; a point not
+ * found in the summary (in order) gets an empty piece at the end; text after the last point has no point.
+ */
+export function segmentByPoints<P extends { text: string }>(
+  summary: string,
+  points: readonly P[],
+): Array<{ text: string; point: P | null }> {
+  const pieces: Array<{ text: string; point: P | null }> = [];
+  const unplaced: P[] = [];
+  let at = 0;
+  for (const point of points) {
+    const found = point.text ? summary.indexOf(point.text, at) : -1;
+    if (found < 0) {
+      unplaced.push(point);
+      continue;
+    }
+    const end = found + point.text.length;
+    pieces.push({ text: summary.slice(at, end), point });
+    at = end;
+  }
+  if (at < summary.length) pieces.push({ text: summary.slice(at), point: null });
+  return [...pieces, ...unplaced.map((point) => ({ text: '', point }))];
 }

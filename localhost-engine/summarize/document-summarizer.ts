@@ -6,11 +6,23 @@
  * dropped.
  */
 import path from 'node:path';
-import type { Backend, Paragraph, SummaryEvent, Usage } from '../api/schemas';
+import type { Backend, Paragraph, SummaryEvent, SummaryPoint, Usage } from '../api/schemas';
 import { AsyncChannel } from '../inference/async-channel';
 import { InferenceError } from '../inference/inference-worker-client';
 import { userDataDir } from '../paths';
+import { Attributor } from './attribution';
 import { MAX_CHARS_PER_TOKEN, type Part } from './chunker';
+import {
+  CitationFilter,
+  labelParagraphs,
+  lineLabel,
+  paragraphLabel,
+  parsePoints,
+  renderPoints,
+  stripCitations,
+  stripLabel,
+} from './citations';
+import { documentCoverage } from './coverage';
 import { LocalGenerator, type LocalGeneratorOptions } from './local-generator';
 import {
   buildCombineMessages,
@@ -22,11 +34,14 @@ import {
   PART_MAX_NEW_TOKENS,
   PROMPT_VERSION,
   renderDocument,
+  renderParagraph,
   renderPartSummaries,
   resolveOptions,
   type ChatMessage,
   type ResolvedOptions,
 } from './prompt';
+import { decodePartRecord, encodePartRecord, relativeLabels, type PartRecord } from './part-record';
+import { byCitations, sourcesThatFit } from './source-context';
 import { cacheKey, SummaryCache } from './summary-cache';
 import { requestParagraphs, type ModelHealth, type Summarizer, type SummaryRequest } from './summarizer';
 import type {
@@ -67,6 +82,49 @@ interface Totals {
   decodeMs: number;
   firstDeltaAt: number;
   upstream: Usage['upstream'];
+}
+
+/** A summary of part of the document (or of several parts, once combined), with its checked points. */
+interface SectionSummary {
+  title: string;
+  summary: string;
+  points: SummaryPoint[];
+}
+
+/** What the map and reduce steps of one run share. */
+interface ReduceRun {
+  context: number;
+  partMax: number;
+  finalMax: number;
+  out: AsyncChannel<SummaryEvent>;
+  generate: Generate;
+  signal: AbortSignal;
+  check: Attributor;
+  /** The request's paragraph count: citations beyond it are dropped. */
+  count: number;
+  /** A paragraph's labelled line, for "refine with source". */
+  source: (paragraph: number) => string;
+}
+
+/** A part to summarize, or a piece of one that the generator refused as too long. */
+interface Piece {
+  /** The part's index and the number of parts, as its prompt names them. */
+  index: number;
+  of: number;
+  /** The paragraph its text starts in. */
+  first: number;
+  /** Its rendered lines, with their `[¶n]` labels. */
+  text: string;
+}
+
+/** A summary as a later prompt shows it: its points with their citations (its text where it has no points). */
+function withCitations(s: SectionSummary): { title: string; summary: string } {
+  return { title: s.title, summary: s.points.length > 0 ? renderPoints(s.points) : s.summary };
+}
+
+/** Streams shown text as a delta (of a part's summary when `part` is given); nothing for empty text. */
+function pushDelta(out: AsyncChannel<SummaryEvent>, text: string, part?: number): void {
+  if (text) out.push(part === undefined ? { type: 'delta', text } : { type: 'delta', text, part });
 }
 
 /** One generation as the summarizer runs it: its answer streamed to `onDelta`, its usage added to the totals. */
@@ -133,6 +191,9 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
     const started = performance.now();
     const generator = this.generator;
     const paragraphs = requestParagraphs(request.body);
+    // The model sees each paragraph's label and cites them; the check reads the plain text.
+    const labelled = labelParagraphs(paragraphs);
+    const check = new Attributor(paragraphs);
     const options = resolveOptions(request.body.options);
     const context = Math.min(this.options.contextTokens ?? Infinity, generator.info().contextLength);
     const finalMax = Math.min(MAX_NEW_TOKENS[options.length], this.options.maxNewTokens ?? Infinity);
@@ -175,11 +236,12 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
     // before any work otherwise. More characters than MAX_CHARS_PER_TOKEN per token of context cannot fit.
     const chars = paragraphs.reduce((n, p) => n + p.text.length + 1, 0);
     let whole: Generation | PromptTooLong | null = null;
+    const wholeText = new CitationFilter();
     if (chars <= context * MAX_CHARS_PER_TOKEN) {
       whole = await generate(
-        buildMessages(renderDocument(paragraphs), options),
+        buildMessages(renderDocument(labelled), options),
         { maxNewTokens: finalMax, minNewTokens: Math.min(partMax, finalMax) },
-        (text) => out.push({ type: 'delta', text }),
+        (text) => pushDelta(out, wholeText.push(text)),
         (start) => {
           // The estimate charges prefill only for the tokens the prompt cache will not supply.
           out.push(
@@ -198,10 +260,13 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
     }
     let parts: Part[] = [];
     let summary: string;
+    let points: SummaryPoint[];
     let cachedParts = 0;
     if (whole && whole.stopReason !== 'too_long') {
       if (whole.stopReason === 'cancelled') return;
-      summary = whole.text;
+      pushDelta(out, wholeText.end());
+      summary = stripCitations(whole.text);
+      points = check.attributeAll(parsePoints(whole.text, paragraphs.length));
       const first = paragraphs.find((p) => headingLevel(p) !== null && p.text.trim());
       out.push({
         type: 'section',
@@ -209,6 +274,7 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
         title: first ? first.text.trim() : 'Document',
         summary: summary.trim(),
         paragraphs: [0, Math.max(0, paragraphs.length - 1)],
+        points,
       });
     } else {
       if (signal.aborted) return;
@@ -220,7 +286,8 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
           `The model's context (${context} tokens) is too small to summarize in parts.`,
         );
       }
-      [parts] = await generator.plan(paragraphs, [budget]);
+      [parts] = await generator.plan(labelled, [budget]);
+      parts = parts.map((p) => ({ ...p, title: stripLabel(p.title) }));
       const final = await this.summarizeParts(request, paragraphs, parts, options, {
         context,
         partMax,
@@ -230,10 +297,12 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
         out,
         generate,
         signal,
+        check,
+        count: paragraphs.length,
+        source: (i) => renderParagraph(labelled[i]),
       });
       if (final === null) return;
-      summary = final.summary;
-      cachedParts = final.cachedParts;
+      ({ summary, points, cachedParts } = final);
     }
 
     const totalMs = performance.now() - started;
@@ -257,6 +326,8 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
         cachedParts,
         ...(totals.upstream ? { upstream: totals.upstream } : {}),
       },
+      points,
+      coverage: documentCoverage(paragraphs, points),
     });
   }
 
@@ -266,23 +337,24 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
     paragraphs: Paragraph[],
     parts: Part[],
     options: ResolvedOptions,
-    run: {
-      context: number;
-      partMax: number;
-      finalMax: number;
-      partOverhead: number;
-      budget: number;
-      out: AsyncChannel<SummaryEvent>;
-      generate: Generate;
-      signal: AbortSignal;
-    },
-  ): Promise<{ summary: string; cachedParts: number } | null> {
+    run: ReduceRun & { partOverhead: number; budget: number },
+  ): Promise<{ summary: string; points: SummaryPoint[]; cachedParts: number } | null> {
     const { partMax, out, signal } = run;
     const model = this.generator.info().model;
     const keys = parts.map((p) =>
-      cacheKey({ modelId: model, promptVersion: PROMPT_VERSION, maxNewTokens: partMax, text: p.text }),
+      cacheKey({
+        modelId: model,
+        promptVersion: PROMPT_VERSION,
+        maxNewTokens: partMax,
+        text: relativeLabels(p.text, p.first),
+      }),
     );
-    const cached = await Promise.all(keys.map((k) => this.cache.get(k)));
+    const cached = await Promise.all(
+      keys.map(async (k, i) => {
+        const value = await this.cache.get(k);
+        return value === undefined ? undefined : decodePartRecord(value, parts[i].first, paragraphs.length);
+      }),
+    );
     const cachedParts = cached.filter((c) => c !== undefined).length;
     out.push(
       this.startEvent(request, {
@@ -298,93 +370,103 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
       }),
     );
 
-    const sections: Array<{ title: string; summary: string }> = [];
+    const sections: SectionSummary[] = [];
     for (const [i, part] of parts.entries()) {
       if (signal.aborted) return null;
       out.push({ type: 'progress', stage: 'map', part: part.index, of: parts.length });
-      let text = cached[i];
-      if (text === undefined) {
-        const result = await run.generate(
-          buildPartMessages(part.text, part.index, parts.length),
-          { maxNewTokens: partMax, minNewTokens: partMax },
-          (delta) => out.push({ type: 'delta', text: delta, part: part.index }),
-        );
-        if (result.stopReason === 'cancelled') return null;
-        const whole = result.stopReason === 'too_long' ? null : result.text.trim();
-        const split = whole ?? (await this.summarizeInPieces(part, parts.length, run.budget / 2, run));
-        if (split === null) return null;
-        text = split;
-        await this.cache.set(keys[i], text);
+      let record = cached[i];
+      if (record === undefined) {
+        const made = await this.summarizePart({ ...part, of: parts.length }, run.budget, run);
+        if (made === null) return null;
+        record = made;
+        await this.cache.set(keys[i], encodePartRecord(record, part.first));
       }
-      sections.push({ title: part.title, summary: text });
+      const points = run.check.attributeAll(record.points);
+      sections.push({ title: part.title, summary: record.summary, points });
       out.push({
         type: 'section',
         part: part.index,
         title: part.title,
-        summary: text,
+        summary: record.summary,
         paragraphs: [part.first, part.last],
+        points,
       });
     }
-    const summary = await this.reduce(sections, options, run);
-    return summary === null ? null : { summary, cachedParts };
+    const final = await this.reduce(sections, options, run);
+    return final === null ? null : { ...final, cachedParts };
   }
 
   /**
-   * The summary of a part the generator refused as too long (an upstream server counts tokens its own way): the
-   * part planned again in pieces of `budget` tokens, each summarized (halving again while refused), joined by
-   * newlines; null when cancelled.
+   * One part's summary as the part cache keeps it (the text without markers, the model's points with their
+   * citations), its text streamed as `delta`s of the part; null when cancelled. A part the generator refuses as too
+   * long (an upstream server counts tokens its own way) is summarized in pieces of half `budget` instead.
+   */
+  private async summarizePart(
+    part: Piece,
+    budget: number,
+    run: Pick<ReduceRun, 'partMax' | 'out' | 'generate' | 'count'>,
+  ): Promise<PartRecord | null> {
+    const shown = new CitationFilter();
+    const result = await run.generate(
+      buildPartMessages(part.text, part.index, part.of),
+      { maxNewTokens: run.partMax, minNewTokens: run.partMax },
+      (delta) => pushDelta(run.out, shown.push(delta), part.index),
+    );
+    if (result.stopReason === 'cancelled') return null;
+    if (result.stopReason === 'too_long') return this.summarizeInPieces(part, budget / 2, run);
+    pushDelta(run.out, shown.end(), part.index);
+    return { summary: stripCitations(result.text).trim(), points: parsePoints(result.text, run.count) };
+  }
+
+  /**
+   * The summary of a part the generator refused as too long: the part planned again in pieces of `budget` tokens,
+   * each summarized (halving again while refused), their texts joined by newlines and their points in order; null
+   * when cancelled. Every piece keeps the `[¶n]` labels of its lines, so its citations are document indices.
    * @throws InferenceError `context_too_small` when pieces would fall under `MIN_PART_BUDGET` tokens.
    */
   private async summarizeInPieces(
-    part: Pick<Part, 'index' | 'text'>,
-    of: number,
+    part: Piece,
     budget: number,
-    run: { partMax: number; out: AsyncChannel<SummaryEvent>; generate: Generate },
-  ): Promise<string | null> {
+    run: Pick<ReduceRun, 'partMax' | 'out' | 'generate' | 'count'>,
+  ): Promise<PartRecord | null> {
     if (budget < MIN_PART_BUDGET) {
       throw new InferenceError(
         'context_too_small',
         `Part ${part.index} does not fit the model's context, even cut in pieces of ${Math.round(budget * 2)} tokens.`,
       );
     }
-    const lines = part.text.split('\n').map((text) => ({ text, style: 'Normal' as const }));
-    const [pieces] = await this.generator.plan(lines, [Math.floor(budget)]);
-    const summaries: string[] = [];
-    for (const piece of pieces) {
-      if (summaries.length > 0) run.out.push({ type: 'delta', text: '\n', part: part.index });
-      const result = await run.generate(
-        buildPartMessages(piece.text, part.index, of),
-        { maxNewTokens: run.partMax, minNewTokens: run.partMax },
-        (delta) => run.out.push({ type: 'delta', text: delta, part: part.index }),
-      );
-      if (result.stopReason === 'cancelled') return null;
-      const summary =
-        result.stopReason === 'too_long'
-          ? await this.summarizeInPieces({ index: part.index, text: piece.text }, of, budget / 2, run)
-          : result.text.trim();
-      if (summary === null) return null;
-      summaries.push(summary);
+    const lines = part.text.split('\n');
+    // Each line's paragraph: the one its label names, else (the rest of a cut paragraph) the one before it.
+    const owners: number[] = [];
+    for (const line of lines) owners.push(lineLabel(line) ?? owners.at(-1) ?? part.first);
+    const [planned] = await this.generator.plan(
+      lines.map((text) => ({ text, style: 'Normal' as const })),
+      [Math.floor(budget)],
+    );
+    const records: PartRecord[] = [];
+    for (const piece of planned) {
+      if (records.length > 0) run.out.push({ type: 'delta', text: '\n', part: part.index });
+      const first = owners[piece.first];
+      // A piece that starts inside a paragraph gets that paragraph's label, so that its points can cite it.
+      const text = lineLabel(piece.text) === null ? `${paragraphLabel(first)} ${piece.text}` : piece.text;
+      const record = await this.summarizePart({ index: part.index, of: part.of, first, text }, budget, run);
+      if (record === null) return null;
+      records.push(record);
     }
-    return summaries.join('\n');
+    return { summary: records.map((r) => r.summary).join('\n'), points: records.flatMap((r) => r.points) };
   }
 
   /**
-   * Combines part summaries into the final summary; returns null when cancelled. The "section by section" style
-   * is the section summaries themselves; the others are written from them, after intermediate combine steps when
-   * they do not fit one prompt.
+   * Combines part summaries into the final summary and its points; returns null when cancelled. The "section by
+   * section" style is the section summaries themselves; the others are written from them, after intermediate
+   * combine steps when they do not fit one prompt. Every step sees the points' citations and, where the context
+   * has room, the cited paragraphs themselves.
    */
   private async reduce(
-    sections: Array<{ title: string; summary: string }>,
+    sections: SectionSummary[],
     options: ResolvedOptions,
-    run: {
-      context: number;
-      partMax: number;
-      finalMax: number;
-      out: AsyncChannel<SummaryEvent>;
-      generate: Generate;
-      signal: AbortSignal;
-    },
-  ): Promise<string | null> {
+    run: ReduceRun,
+  ): Promise<{ summary: string; points: SummaryPoint[] } | null> {
     const { out, signal, partMax, finalMax } = run;
     if (options.style === 'sections') {
       let text = '';
@@ -393,27 +475,33 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
         text += block;
         out.push({ type: 'delta', text: block });
       }
-      return text;
+      return { summary: text, points: sections.flatMap((s) => s.points) };
     }
     let items = sections;
     for (;;) {
       if (signal.aborted) return null;
-      let text = '';
-      const result = await run.generate(
-        buildFinalMessages(renderPartSummaries(items), options),
-        { maxNewTokens: finalMax, minNewTokens: finalMax },
-        (delta) => {
-          text += delta;
-          out.push({ type: 'delta', text: delta });
-        },
+      const shown = new CitationFilter();
+      const summariesText = renderPartSummaries(items.map(withCitations));
+      const result = await this.combineStep(
+        (sources) => buildFinalMessages(summariesText, options, sources),
+        items.flatMap((s) => s.points),
+        finalMax,
+        run,
+        (delta) => pushDelta(out, shown.push(delta)),
         () => out.push({ type: 'progress', stage: 'reduce', part: 1, of: 1 }),
       );
       if (result.stopReason === 'cancelled') return null;
-      if (result.stopReason !== 'too_long') return text;
+      if (result.stopReason !== 'too_long') {
+        pushDelta(out, shown.end());
+        return {
+          summary: stripCitations(result.text),
+          points: run.check.attributeAll(parsePoints(result.text, run.count)),
+        };
+      }
       // Too many summaries for one prompt: combine neighbours into groups that fit, then try again.
       const [overhead] = await this.generator.countTokens([buildCombineMessages('')]);
       const [groups] = await this.generator.plan(
-        items.map((s) => ({ text: `## ${s.title}\n${s.summary}`, style: 'Normal' as const })),
+        items.map((s) => ({ text: `## ${s.title}\n${withCitations(s).summary}`, style: 'Normal' as const })),
         [run.context - overhead - partMax - MARGIN],
       );
       if (groups.length >= items.length) {
@@ -422,12 +510,15 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
           'The part summaries cannot be combined within the model context.',
         );
       }
-      const next: Array<{ title: string; summary: string }> = [];
+      const next: SectionSummary[] = [];
       for (const [g, group] of groups.entries()) {
         out.push({ type: 'progress', stage: 'reduce', part: g + 1, of: groups.length });
-        const combined = await run.generate(
-          buildCombineMessages(group.text),
-          { maxNewTokens: partMax, minNewTokens: partMax },
+        const cited = items.slice(group.first, group.last + 1).flatMap((s) => s.points);
+        const combined = await this.combineStep(
+          (sources) => buildCombineMessages(group.text, sources),
+          cited,
+          partMax,
+          run,
           null,
         );
         if (combined.stopReason === 'cancelled') return null;
@@ -439,10 +530,42 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
         }
         const first = items[group.first].title;
         const last = items[group.last].title;
-        next.push({ title: first === last ? first : `${first} – ${last}`, summary: combined.text.trim() });
+        // Points whose citations the model dropped get the best of what the combined summaries cited.
+        const union = [...new Set(cited.flatMap((p) => p.sources))];
+        next.push({
+          title: first === last ? first : `${first} – ${last}`,
+          summary: stripCitations(combined.text).trim(),
+          points: run.check.attributeAll(parsePoints(combined.text, run.count), union),
+        });
       }
       items = next;
     }
+  }
+
+  /**
+   * One combining generation, given back the text of the paragraphs its points cite as far as the context has
+   * room ("refine with source"); asked again without them if the generator still refuses the prompt.
+   */
+  private async combineStep(
+    messages: (sourcesText: string) => ChatMessage[],
+    cited: readonly SummaryPoint[],
+    maxNewTokens: number,
+    run: ReduceRun,
+    onDelta: ((text: string) => void) | null,
+    onStart?: () => void,
+  ): Promise<Generation | PromptTooLong> {
+    const base = messages('');
+    const limits = { maxNewTokens, minNewTokens: maxNewTokens };
+    const sources = await sourcesThatFit(
+      this.generator,
+      base,
+      byCitations(cited),
+      run.source,
+      run.context - maxNewTokens - MARGIN,
+    );
+    const result = await run.generate(sources ? messages(sources) : base, limits, onDelta, onStart);
+    if (result.stopReason !== 'too_long' || !sources) return result;
+    return run.generate(base, limits, onDelta, onStart);
   }
 
   private startEvent(

@@ -5,7 +5,7 @@
 import type { Paragraph, SummarizeOptions, SummaryLength, SummaryStyle } from '../api/schemas';
 
 /** Bump when any prompt below changes: cached part summaries of older versions are then not reused. */
-export const PROMPT_VERSION = 3;
+export const PROMPT_VERSION = 4;
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -37,6 +37,12 @@ const STYLE_INSTRUCTION: Record<SummaryStyle, string> = {
   executive:
     'Write an executive brief for a busy decision maker: the conclusion first, then what matters and what to do, in two to four sentences.',
 };
+
+/** How the model is asked to cite: the document's paragraphs carry labels (./citations.ts). */
+const CITE_DOCUMENT =
+  'Each paragraph of the document starts with its label, like [¶12]. End every point or sentence you write with the labels of the paragraphs it rests on, like [¶12] or [¶3, ¶7].';
+const CITE_SUMMARIES =
+  'Each point of the summaries ends with the labels of the paragraphs it rests on, like [¶12]. End every point or sentence you write with the labels of the paragraphs it rests on, taken from the points it uses.';
 
 const SYSTEM: ChatMessage = {
   role: 'system',
@@ -96,7 +102,7 @@ export function buildMessages(documentText: string, options: ResolvedOptions): C
     SYSTEM,
     {
       role: 'user',
-      content: `Document:\n${quoted(documentText)}\n\n${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]}`,
+      content: `Document:\n${quoted(documentText)}\n\n${CITE_DOCUMENT} ${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]}`,
     },
   ];
 }
@@ -110,7 +116,7 @@ export function buildPartMessages(partText: string, part: number, of: number): C
     SYSTEM,
     {
       role: 'user',
-      content: `This is part ${part} of ${of} of a longer document. Summarize this part in a few sentences, keeping every fact, name, number, date and obligation that matters.\n\nPart ${part}:\n${quoted(partText)}`,
+      content: `This is part ${part} of ${of} of a longer document. Summarize this part as a few short points, one "- " line each, keeping every fact, name, number, date and obligation that matters. ${CITE_DOCUMENT}\n\nPart ${part}:\n${quoted(partText)}`,
     },
   ];
 }
@@ -120,13 +126,21 @@ export function renderPartSummaries(summaries: ReadonlyArray<{ title: string; su
   return summaries.map((s) => `## ${s.title}\n${s.summary.trim()}`).join('\n\n');
 }
 
+/**
+ * The paragraphs the summaries cite, given back to the model with them where the context has room ("refine with
+ * source"), so that a combining step checks its points against the text instead of only against summaries.
+ */
+function sourcesBlock(sourcesText: string): string {
+  return sourcesText ? `\n\nThe paragraphs they cite:\n${quoted(sourcesText)}` : '';
+}
+
 /** An intermediate reduce step, when the part summaries together do not fit one prompt. */
-export function buildCombineMessages(summariesText: string): ChatMessage[] {
+export function buildCombineMessages(summariesText: string, sourcesText = ''): ChatMessage[] {
   return [
     SYSTEM,
     {
       role: 'user',
-      content: `These are summaries of consecutive sections of one document. Combine them into one summary of these sections, keeping what matters from each.\n\nSummaries:\n${quoted(summariesText)}`,
+      content: `These are summaries of consecutive sections of one document. Combine them into one summary of these sections as short points, one "- " line each, keeping what matters from each. ${CITE_SUMMARIES}\n\nSummaries:\n${quoted(summariesText)}${sourcesBlock(sourcesText)}`,
     },
   ];
 }
@@ -135,12 +149,16 @@ export function buildCombineMessages(summariesText: string): ChatMessage[] {
  * The final step over the part summaries, in the user's style and length; the summaries come before the style and
  * length, as in `buildMessages`, so that another style reads them from the prompt cache.
  */
-export function buildFinalMessages(summariesText: string, options: ResolvedOptions): ChatMessage[] {
+export function buildFinalMessages(
+  summariesText: string,
+  options: ResolvedOptions,
+  sourcesText = '',
+): ChatMessage[] {
   return [
     SYSTEM,
     {
       role: 'user',
-      content: `These are summaries of the consecutive sections of one document.\n\nSection summaries:\n${quoted(summariesText)}\n\n${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]} Cover the whole document.`,
+      content: `These are summaries of the consecutive sections of one document.\n\nSection summaries:\n${quoted(summariesText)}${sourcesBlock(sourcesText)}\n\n${STYLE_INSTRUCTION[options.style]} ${LENGTH_HINT[options.length]} Cover the whole document. ${CITE_SUMMARIES}`,
     },
   ];
 }

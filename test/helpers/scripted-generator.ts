@@ -1,7 +1,8 @@
 /**
  * A generator without a model, behind the summarizer's seam: one token per word, answers written by `answer`
- * (default: the first words of the prompt's last message), streamed a word at a time, or refused as too long when
- * `refuse` says so. It records every call, so tests can check what the summarizer asked for and in which order.
+ * (default: the first words of the prompt's last message), streamed a word at a time with the answer's line breaks
+ * kept, or refused as too long when `refuse` says so. It records every call, so tests can check what the
+ * summarizer asked for and in which order.
  */
 import type { Paragraph } from '../../localhost-engine/api/schemas';
 import { planParts, type Part } from '../../localhost-engine/summarize/chunker';
@@ -17,6 +18,13 @@ import type {
 } from '../../localhost-engine/summarize/text-generator';
 
 const words = (text: string): string[] => text.split(/\s+/).filter(Boolean);
+/** Words of a text, each line break kept at the end of the word before it. */
+const lineWords = (text: string): string[] =>
+  text
+    .trim()
+    .split(/[ \t]+|(?<=\n)/)
+    .map((w) => w.replace(/^\n+/, ''))
+    .filter(Boolean);
 
 export const wordCount = (messages: ChatMessage[]): number =>
   messages.reduce((n, m) => n + words(m.content).length + 4, 0);
@@ -85,12 +93,14 @@ export class ScriptedGenerator implements TextGenerator {
     const maxNewTokens = Math.min(request.maxNewTokens, room);
     callbacks.onStart?.({ inputTokens, cachedInputTokens: 0, maxNewTokens });
     const last = request.messages[request.messages.length - 1].content;
-    const answer = words(this.opts.answer?.(request.messages) ?? last).slice(0, maxNewTokens);
+    const scripted = this.opts.answer?.(request.messages);
+    // A scripted answer keeps its line breaks (a word then carries them); the default one is plain words.
+    const answer = (scripted === undefined ? words(last) : lineWords(scripted)).slice(0, maxNewTokens);
     let text = '';
     for (const [i, word] of answer.entries()) {
       await Promise.resolve();
       if (signal.aborted) return this.result(text, 'cancelled', inputTokens, i);
-      const delta = `${i > 0 ? ' ' : ''}${word}`;
+      const delta = `${i > 0 && !text.endsWith('\n') ? ' ' : ''}${word}`;
       text += delta;
       callbacks.onDelta(delta);
     }

@@ -132,6 +132,22 @@ describe('localscribe summarize', () => {
     expect(res.stderr).toMatch(/Done: \d+ tokens/);
   });
 
+  it('prints [¶n] markers and the coverage with --citations', async () => {
+    const file = path.join(dir, 'lease.md');
+    writeFileSync(
+      file,
+      '# Rent\n\nThe tenant pays rent monthly.\n\n# Deposit\n\nThe deposit is two months of rent.\n',
+    );
+    const res = await run(['summarize', file, '--model', model, '--device', 'cpu', '--citations']);
+    expect(res.code).toBe(0);
+    // Random weights cite nothing useful, but every marker the check attached names one of the four paragraphs.
+    const markers = [...res.stdout.matchAll(/\[¶(\d+)(?:, ¶(\d+))*\]/g)].flatMap((m) =>
+      m.slice(1).filter(Boolean).map(Number),
+    );
+    expect(markers.every((n) => n >= 1 && n <= 4)).toBe(true);
+    expect(res.stdout).toMatch(/\nCoverage: the summary cites [0-2] of 2 headings\.\n/);
+  });
+
   it('reads standard input with "-"', async () => {
     const res = await run(
       ['summarize', '-', '--model', model, '--device', 'cpu', '--ndjson'],
@@ -204,6 +220,20 @@ describe('localscribe summarize --upstream', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/refused the request \(HTTP 401: invalid api key\).*TEAM_KEY/);
     expect(failed.stdout + failed.stderr).not.toContain('sk-secret-4711');
+  });
+
+  it("prints the server's citations with --citations, checked here like the local model's", async () => {
+    upstream.chat = [sse(vllmStream(['- The deposit is two ', 'months of rent [¶', '4].']))];
+    const res = await run(
+      ['summarize', '-', '--upstream', upstream.baseUrl, '--upstream-model', 'phi-3-mini', '--citations'],
+      'Rent\n\nThe tenant pays rent monthly.\n\nDeposit\n\nThe deposit is two months of rent.\n',
+    );
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(
+      /^- The deposit is two months of rent\. \[¶4\]\n\nCoverage: the summary cites /,
+    );
+    const sent = upstream.requests.at(-1)!.body as { messages: Array<{ content: string }> };
+    expect(sent.messages.at(-1)!.content).toContain('[¶4] The deposit is two months of rent.');
   });
 
   it('refuses plain http to another computer, and a backend that is not configured', async () => {

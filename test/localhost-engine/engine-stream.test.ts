@@ -7,6 +7,7 @@ import type { SummaryEvent } from '../../localhost-engine/api/schemas';
 import type { Paragraph } from '../../localhost-engine/api/schemas';
 import { loadTokenizer, promptTokenIds } from '../../localhost-engine/inference/tokenizer';
 import { buildMessages, renderDocument } from '../../localhost-engine/summarize/prompt';
+import { labelParagraphs } from '../../localhost-engine/summarize/citations';
 import type { LocalGenerator } from '../../localhost-engine/summarize/local-generator';
 import { localGenerator } from '../helpers/local-generator';
 import { WorkerProbe } from '../helpers/worker-probe';
@@ -109,14 +110,15 @@ describe('engine over HTTPS on the tiny model', () => {
   it('summarizes a document again in another style reading the document from the prompt cache', async () => {
     const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
     const tokenizer = await loadTokenizer(dir);
-    const paragraphs = DOCUMENT.document.paragraphs as Paragraph[];
+    // The prompt labels each paragraph for citations (summarize/citations.ts).
+    const labelled = labelParagraphs(DOCUMENT.document.paragraphs as Paragraph[]);
     const prompt = (style: 'key-points' | 'paragraph'): number[] =>
-      promptTokenIds(tokenizer, buildMessages(renderDocument(paragraphs), { style, length: 'short' }));
+      promptTokenIds(tokenizer, buildMessages(renderDocument(labelled), { style, length: 'short' }));
     const [keyPoints, paragraph] = [prompt('key-points'), prompt('paragraph')];
     let shared = 0;
     while (keyPoints[shared] === paragraph[shared]) shared++;
     // The document comes before the style: the two prompts share it whole.
-    expect(tokenizer.decode(keyPoints.slice(0, shared))).toContain(`${renderDocument(paragraphs)}\n"""`);
+    expect(tokenizer.decode(keyPoints.slice(0, shared))).toContain(`${renderDocument(labelled)}\n"""`);
     const done = async (style: string): Promise<Extract<SummaryEvent, { type: 'done' }>> => {
       const events = await collect(
         await summarizeStream(engine, { ...DOCUMENT, options: { style, length: 'short' } }),

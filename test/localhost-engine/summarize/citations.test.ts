@@ -7,8 +7,10 @@ import {
   CitationFilter,
   citedIndices,
   labelParagraphs,
+  lineLabel,
   parsePoints,
   renderPoints,
+  segmentByPoints,
   stripCitations,
   stripLabel,
 } from '../../../localhost-engine/summarize/citations';
@@ -21,6 +23,13 @@ describe('labels', () => {
     expect(labelled.map((p) => p.text)).toEqual(['[¶1] Lease', '  ', '[¶3] Rent is due monthly.']);
     expect(stripLabel(labelled[2].text)).toBe('Rent is due monthly.');
     expect(stripLabel('[1] A reference')).toBe('[1] A reference');
+  });
+
+  it('reads the paragraph a rendered prompt line starts with, and none from the rest of a cut one', () => {
+    expect(['[¶3] Rent', '# [¶1] Lease', '- [¶12] item', '| [¶7] cell'].map(lineLabel)).toEqual([
+      2, 0, 11, 6,
+    ]);
+    expect(['rent is due [¶3].', '[3] A reference', ''].map(lineLabel)).toEqual([null, null, null]);
   });
 });
 
@@ -55,6 +64,8 @@ describe('stripCitations', () => {
     ['Rent is due [¶3], [¶4]; the deposit too [¶5-7].', 'Rent is due; the deposit too.'],
     ['Rent is due (¶3).\nDeposit ¶4.', 'Rent is due.\nDeposit.'],
     ['Rent is due monthly [¶3, ¶', 'Rent is due monthly'],
+    ['A broken citation [¶ and more text.', 'A broken citation and more text.'],
+    ['Half a citation (¶3 then words.', 'Half a citation then words.'],
     ['See clause (3) and the [yyyy] field.', 'See clause (3) and the [yyyy] field.'],
   ])('%j → %j', (raw, clean) => {
     expect(stripCitations(raw)).toBe(clean);
@@ -67,6 +78,7 @@ describe('CitationFilter', () => {
     '- The tenant pays rent monthly [¶3].\n- The deposit is two months [¶4, ¶5].\n- [¶7] Pets need consent.',
     'The lease runs a year [¶2]. It renews unless ended [¶9–10], [¶12]; notice is written (¶13). Done ¶14.',
     'A point with an unfinished citation [¶3, ¶',
+    'A broken one [¶ and then (¶2 more words [¶4].',
     'Clause (3) says [yyyy] stays [¶2]  and more (see notes).',
   ];
 
@@ -135,5 +147,24 @@ describe('parsePoints', () => {
         { text: 'No source.', sources: [] },
       ]),
     ).toBe('- Rent is monthly. [¶3, ¶4]\n- No source.');
+  });
+});
+
+describe('segmentByPoints', () => {
+  it('cuts the summary after each point and gives the rest back unchanged', () => {
+    const summary = '- Rent is monthly.\n- Deposit of two months.\nThanks.';
+    const points = [
+      { text: 'Rent is monthly.', sources: [2] },
+      { text: 'Deposit of two months.', sources: [3] },
+      { text: 'Not in the summary.', sources: [7] },
+    ];
+    const pieces = segmentByPoints(summary, points);
+    expect(pieces.map((p) => p.text).join('')).toBe(summary);
+    expect(pieces.map((p) => [p.text, p.point?.sources ?? null])).toEqual([
+      ['- Rent is monthly.', [2]],
+      ['\n- Deposit of two months.', [3]],
+      ['\nThanks.', null],
+      ['', [7]],
+    ]);
   });
 });

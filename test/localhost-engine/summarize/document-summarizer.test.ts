@@ -54,7 +54,10 @@ describe('DocumentSummarizer over a generator', () => {
   });
 
   it('plans parts when the one prompt is refused, maps each, then writes the final summary', async () => {
-    const generator = new ScriptedGenerator({ contextLength: 600 });
+    const generator = new ScriptedGenerator({
+      contextLength: 600,
+      answer: () => '- Rent is paid monthly [¶2].',
+    });
     const paragraphs = Array.from({ length: 60 }, (_, i) => para(sentence(i)));
     const events = await run(generator, paragraphs);
     const sections = events.filter(
@@ -63,12 +66,14 @@ describe('DocumentSummarizer over a generator', () => {
     expect(sections.length).toBeGreaterThan(1);
     expect(sections[0].paragraphs[0]).toBe(0);
     expect(sections.at(-1)!.paragraphs[1]).toBe(paragraphs.length - 1);
-    // The whole prompt (refused), the part overhead, the plan, one generation per part, the final one.
+    // The whole prompt (refused), the part overhead, the plan, one generation per part, the size of the cited
+    // paragraphs to give back with the part summaries, the final one.
     expect(generator.calls).toEqual([
       'generate',
       'countTokens',
       'plan',
       ...sections.map(() => 'generate'),
+      'countTokens',
       'generate',
     ]);
     const start = events.find((e) => e.type === 'start') as Extract<SummaryEvent, { type: 'start' }>;

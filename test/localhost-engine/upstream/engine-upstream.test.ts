@@ -1,8 +1,8 @@
 /**
  * The engine with an upstream configured, over real HTTPS, the upstream a loopback server playing wire-format
  * fixtures: the request picks the backend by id (never a URL), `start` names it, `done.usage` carries what the
- * server reported, a missing local model does not block it, and each fault ends the stream with a clear error and
- * no `done` (so the pane inserts nothing).
+ * server reported, citations are read from its text as from the local model's, a missing local model does not
+ * block it, and each fault ends the stream with a clear error and no `done` (so the pane inserts nothing).
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -95,6 +95,30 @@ describe('an engine with an upstream (and no local model)', () => {
     expect(done.usage.upstream!.estimatedPromptTokens).toBeGreaterThan(0);
     // The context came from /v1/models, once.
     expect(upstream.requests.filter((r) => r.path === '/v1/models')).toHaveLength(1);
+  });
+
+  it('cites through the upstream: labelled prompt, no marker in any delta, checked points and coverage', async () => {
+    const events = await summarize(
+      sse(vllmStream(['- Rent is paid on the ', 'first day [¶', '2] of each month.'])),
+    );
+    const sent = upstream.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!.body as {
+      messages: Array<{ content: string }>;
+    };
+    expect(sent.messages.at(-1)!.content).toContain(
+      '[¶2] The tenant pays rent on the first day of each month.',
+    );
+    const done = events.at(-1) as Extract<SummaryEvent, { type: 'done' }>;
+    expect(done.summary).toBe('- Rent is paid on the first day of each month.');
+    const deltas = events.filter((e): e is Extract<SummaryEvent, { type: 'delta' }> => e.type === 'delta');
+    expect(deltas.map((e) => e.text).join('')).toBe(done.summary);
+    expect(done.points).toEqual([
+      expect.objectContaining({
+        text: 'Rent is paid on the first day of each month.',
+        sources: [1],
+        supported: true,
+      }),
+    ]);
+    expect(done.coverage).toMatchObject({ by: 'headings', headings: [{ title: 'Lease', covered: true }] });
   });
 
   it('still answers model_missing for the local model, and 400 for a backend that is not configured', async () => {

@@ -11,7 +11,8 @@ import {
   estimatePromptTokens,
   estimateTokens,
 } from '../../../localhost-engine/upstream/estimated-token-counter';
-import { buildPartMessages } from '../../../localhost-engine/summarize/prompt';
+import { labelParagraphs } from '../../../localhost-engine/summarize/citations';
+import { buildPartMessages, renderParagraph } from '../../../localhost-engine/summarize/prompt';
 
 const PHI3 = path.join(__dirname, '..', '..', '..', 'models', 'tokenizer', 'phi3');
 const LICENCES = ['GPL-3', 'Apache-2.0', 'MPL-2.0', 'GFDL-1.3', 'Artistic', 'BSD'].map((f) =>
@@ -62,6 +63,17 @@ describe('the token estimate for an unknown tokenizer', () => {
       }
     }
     expect(paragraphs).toBeGreaterThan(300);
+  });
+
+  it('stays at or above the real count on paragraphs labelled for citations, as parts show them', () => {
+    const paragraphs = LICENCES[1].split(/\n\s*\n/).map((text, i) => ({
+      text: text.trim(),
+      style: i % 7 === 0 ? ('Heading2' as const) : ('Normal' as const),
+    }));
+    for (const p of labelParagraphs(paragraphs).slice(0, 120)) {
+      const line = renderParagraph(p);
+      expect(estimateTokens(line)).toBeGreaterThanOrEqual(phi3.encode(line).length);
+    }
   });
 
   it.each(Object.keys(SAMPLES))('stays at or above the real count on %s', (name) => {
