@@ -85,6 +85,14 @@ function describeWordError(error: WordPortError): ErrorMessage {
         title: 'Comments are not available',
         body: error.message,
       };
+    case 'document_changed':
+      return {
+        intent: 'warning',
+        source: 'word',
+        code: error.code,
+        title: 'The document changed',
+        body: error.message,
+      };
     default:
       return {
         intent: 'error',

@@ -5,7 +5,7 @@ import type { SummaryStyle } from '../localhost-engine/api/schemas';
 import type { RunResult } from './hooks/useSummaryRun';
 import { isCommentOutput, type OutputChoice } from './settings';
 import { SECTION_TITLES } from './summary-labels';
-import type { InsertReport, SectionComment, WordPort } from './word-port';
+import type { InsertReport, SectionComment, SummaryCitations, WordPort } from './word-port';
 
 /** What happened, in a sentence for the pane's status line. */
 export type InsertOutcome = { inserted: true; notice: string } | { inserted: false; notice: string };
@@ -34,6 +34,7 @@ export async function insertResult(
         title: SECTION_TITLES[style],
         summary: result.summary,
         style,
+        citations: summaryCitations(result),
       });
       const where =
         output === 'section-top'
@@ -74,11 +75,33 @@ export function sectionComments(result: RunResult): SectionComment[] {
   ];
 }
 
+/**
+ * The citations to insert with the summary: its points and, for each paragraph they cite, where it is in the
+ * document and its text (to find it again). Undefined when the engine sent no points.
+ */
+export function summaryCitations(result: RunResult): SummaryCitations | undefined {
+  if (!result.points || result.points.length === 0) return undefined;
+  const cited = [...new Set(result.points.flatMap((p) => p.sources))].filter(
+    (i) => result.paragraphs[i] !== undefined,
+  );
+  return {
+    points: result.points.map((p) => ({ text: p.text, sources: p.sources })),
+    sources: Object.fromEntries(
+      cited.map((i) => [i, { index: result.locations[i] ?? null, text: result.paragraphs[i].text }]),
+    ),
+  };
+}
+
 /** "Inserted …, replacing the previous summary." plus the list fallback, when the Word layer reports them. */
 function withReport(sentence: string, report: InsertReport | void, replacedWhat: string): string {
   let text = sentence;
   if (report && (report.replaced ?? 0) > 0) text += `, replacing ${replacedWhat}`;
   text += '.';
   if (report?.listFallback) text += ' Word would not make a bulleted list, so the key points start with "•".';
+  if (report?.citations === 'links') text += ' Each ¶ number links to the paragraph it cites.';
+  if (report?.citations === 'text') {
+    text +=
+      ' Its citations are plain (¶n) text: this version of Word cannot link them (that needs Word API 1.4).';
+  }
   return text;
 }

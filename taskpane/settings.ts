@@ -2,7 +2,7 @@
  * The user's choices (scope, style, length, output, backend): validated, persisted in `localStorage`, and
  * overridden for one session by the context-menu entry's `?scope=selection`.
  */
-import type { SummaryLength, SummaryStyle } from '../localhost-engine/api/schemas';
+import type { Backend, SummarizeOptions, SummaryLength, SummaryStyle } from '../localhost-engine/api/schemas';
 
 export type Scope = 'document' | 'selection';
 export type OutputChoice = 'section-top' | 'section-end' | 'section-comments' | 'selection-comment' | 'none';
@@ -56,6 +56,18 @@ export function isCommentOutput(output: OutputChoice): boolean {
 export function reconcileOutput(settings: Settings): Settings {
   if (outputsFor(settings.scope).includes(settings.output)) return settings;
   return { ...settings, output: settings.scope === 'selection' ? 'selection-comment' : 'section-top' };
+}
+
+/**
+ * A request's options for these settings and the backend they resolve to (`chosenBackend`): an upstream is named
+ * by its id; the local model, the engine's default, is not named at all.
+ */
+export function requestOptions(
+  settings: Settings,
+  backend: Pick<Backend, 'id' | 'kind'> | undefined,
+): SummarizeOptions {
+  const upstream = backend?.kind === 'upstream' ? backend.id : undefined;
+  return { style: settings.style, length: settings.length, ...(upstream ? { backend: upstream } : {}) };
 }
 
 function pick<T extends string>(allowed: readonly T[], value: unknown, fallback: T): T {

@@ -10,6 +10,7 @@ import {
   readDocument,
   readSelection,
   removeSummary,
+  selectParagraph,
 } from './word';
 import type { WordPort } from './word-port';
 
@@ -21,5 +22,6 @@ export const officeWordPort: WordPort = {
   insertSectionComments: (sections) => insertSectionComments(sections),
   insertSelectionComment: (summary) => insertSelectionComment(summary),
   removeSummary: () => removeSummary(),
+  selectParagraph: (ref) => selectParagraph(ref),
   supportsComments: () => hasWordApi('1.4'),
 };

@@ -3,6 +3,9 @@
  * implementation lives in `./word/` (the only code that touches `Word`/`Office`); tests pass a fake.
  */
 import type { Paragraph, SummaryStyle } from '../localhost-engine/api/schemas';
+import type { SourceRef, SummaryCitations } from './word';
+
+export type { SourceRef, SummaryCitations } from './word';
 
 /** A run of paragraphs read from Word, in document order. */
 export interface ParagraphsRead {
@@ -22,6 +25,8 @@ export interface SummarySectionArgs {
   title: string;
   summary: string;
   style: SummaryStyle;
+  /** Each point's citations, linked to their paragraphs where Word allows (WordApi 1.4), as "(¶12)" otherwise. */
+  citations?: SummaryCitations;
 }
 
 /**
@@ -32,6 +37,8 @@ export interface InsertReport {
   inserted?: number;
   replaced?: number;
   listFallback?: boolean;
+  /** How the citations went in: as links to their paragraphs, as text, or not at all. */
+  citations?: 'links' | 'text' | 'none';
 }
 
 /**
@@ -48,6 +55,8 @@ export interface WordPort {
   insertSelectionComment(summary: string): Promise<InsertReport | void>;
   /** Deletes everything LocalScribe inserted; resolves with how many items went. */
   removeSummary(): Promise<{ removed: number }>;
+  /** Selects a paragraph a summary cites and scrolls Word to it (`document_changed` when it is gone). */
+  selectParagraph(ref: SourceRef): Promise<void>;
   /** Whether comments can be inserted (WordApi 1.4). */
   supportsComments(): boolean;
 }

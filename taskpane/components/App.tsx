@@ -15,7 +15,8 @@ import {
 import type { FetchLike } from '../engine-client';
 import { isEngineError } from '../engine-client';
 import { insertResult } from '../insert-result';
-import { isCommentOutput, type Settings } from '../settings';
+import { isCommentOutput, requestOptions, type Settings } from '../settings';
+import { useCitationActions } from '../hooks/useCitationActions';
 import { useEngineHealth, type HealthIntervals } from '../hooks/useEngineHealth';
 import { useErrorReporter } from '../hooks/useErrorReporter';
 import { useModelDownload } from '../hooks/useModelDownload';
@@ -24,6 +25,7 @@ import { useSummaryRun, type RunResult } from '../hooks/useSummaryRun';
 import type { WordPort } from '../word-port';
 import { BackendChoice, chosenBackend } from './BackendChoice';
 import { CommentsFallback } from './CommentsFallback';
+import { CoverageLine } from './CoverageLine';
 import { EngineStatus } from './EngineStatus';
 import { ErrorBoundary } from './ErrorBoundary';
 import { OptionsForm } from './OptionsForm';
@@ -147,18 +149,27 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
     setNotice(undefined);
     const result = await start({
       length: chosen.length,
+      locations: chosen.scope === 'selection' ? undefined : 'same',
       prepare: async () => {
         const read = chosen.scope === 'selection' ? await port.readSelection() : await port.readDocument();
-        const upstream = backendRef.current?.kind === 'upstream' ? backendRef.current.id : undefined;
         return {
           document: { paragraphs: read.paragraphs },
-          options: { style: chosen.style, length: chosen.length, ...(upstream ? { backend: upstream } : {}) },
+          options: requestOptions(chosen, backendRef.current),
         };
       },
     });
     // "The result is inserted as chosen (or on Insert)."
     if (result && chosen.output !== 'none') await insert(result, chosen);
   }, [port, reporter, start, insert]);
+
+  const citations = useCitationActions({
+    port,
+    run,
+    reporter,
+    settings: settingsRef,
+    backend: backendRef,
+    setNotice,
+  });
 
   const copy = useCallback(async () => {
     try {
@@ -228,7 +239,21 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
         blockedReason={blockedReason}
       />
       <RunProgress status={run.status} progress={run.progress} plan={run.plan} device={run.device} />
-      <SummaryView status={run.status} text={run.text} partText={run.partText} progress={run.progress} />
+      <SummaryView
+        status={run.status}
+        text={run.text}
+        partText={run.partText}
+        partTextPart={run.partTextPart}
+        result={run.result}
+        onSelectSource={(paragraph) => void citations.selectSource(paragraph)}
+      />
+      {run.status === 'done' && run.result?.coverage && (
+        <CoverageLine
+          coverage={run.result.coverage}
+          onSummarizeUncovered={() => void citations.summarizeUncovered()}
+          disabled={busy || running || blockedReason !== undefined}
+        />
+      )}
       {run.status === 'cancelled' && <Text role="status">Stopped. Nothing was inserted.</Text>}
       {run.status === 'done' && run.result && (
         <Text size={200} className={styles.muted}>

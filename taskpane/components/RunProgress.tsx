@@ -17,10 +17,7 @@ export type RunProgressProps = Pick<SummaryRunState, 'status' | 'progress' | 'pl
 export function RunProgress({ status, progress, plan, device }: RunProgressProps) {
   const styles = useStyles();
   if (status !== 'loading' && status !== 'streaming') return null;
-  const of = progress.of ?? plan?.parts;
-  const part = progress.part;
-  const value =
-    part !== undefined && of ? Math.min(1, (part - 1 + (status === 'streaming' ? 0.5 : 0)) / of) : undefined;
+  const { label, value } = stepOf(progress, plan, status);
   return (
     <div className={styles.box} role="group" aria-label="Progress">
       {status === 'loading' && (
@@ -34,12 +31,7 @@ export function RunProgress({ status, progress, plan, device }: RunProgressProps
       )}
       <Text size={200} className={styles.line} data-testid="progress-line">
         {[
-          part !== undefined && of
-            ? `Part ${part} of ${of}`
-            : of
-              ? `${of} ${of === 1 ? 'part' : 'parts'}`
-              : undefined,
-          progress.stage === 'reduce' ? 'combining' : undefined,
+          label,
           plan && plan.parts > 1 && plan.cachedParts ? `${plan.cachedParts} reused` : undefined,
           progress.tokensPerSecond !== undefined
             ? `${progress.tokensPerSecond.toFixed(1)} tokens/s`
@@ -56,6 +48,33 @@ export function RunProgress({ status, progress, plan, device }: RunProgressProps
       </Text>
     </div>
   );
+}
+
+/**
+ * What the engine is doing and how far the run is. Combining steps come after every part and are named as such:
+ * their `progress` events count combining steps, not parts, so they are never shown as a part.
+ */
+function stepOf(
+  progress: SummaryRunState['progress'],
+  plan: SummaryRunState['plan'],
+  status: SummaryRunState['status'],
+): { label?: string; value?: number } {
+  const parts = plan?.parts ?? (progress.stage === 'map' ? progress.of : undefined);
+  const { part, of } = progress;
+  if (progress.stage === 'reduce' && part !== undefined && of) {
+    const steps = of > 1 ? ` (step ${part} of ${of})` : '';
+    const label = `Combining ${parts && parts > 1 ? `the ${parts} parts` : 'the parts'}${steps}`;
+    return { label, value: parts ? Math.min(1, (parts + (part - 0.5) / of) / (parts + 1)) : undefined };
+  }
+  if (part !== undefined && parts && progress.stage === 'map') {
+    // The final step after the parts counts as one more.
+    const total = parts > 1 ? parts + 1 : 1;
+    return {
+      label: `Part ${part} of ${parts}`,
+      value: Math.min(1, (part - 1 + (status === 'streaming' ? 0.5 : 0)) / total),
+    };
+  }
+  return { label: parts ? `${parts} ${parts === 1 ? 'part' : 'parts'}` : undefined };
 }
 
 function loadingLabel(stage: SummaryRunState['progress']['stage'], started: boolean): string {

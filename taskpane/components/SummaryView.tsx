@@ -1,9 +1,11 @@
 /**
  * The summary as it is written. Announced politely to screen readers; the text itself arrives in per-frame
- * batches from the run hook, so this renders at most once per frame however fast the engine writes.
+ * batches from the run hook, so this renders at most once per frame however fast the engine writes. Once done,
+ * the points show the paragraphs they cite.
  */
 import { Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { SummaryRunState } from '../hooks/useSummaryRun';
+import { CitedSummary } from './CitedSummary';
 
 const useStyles = makeStyles({
   view: {
@@ -20,12 +22,29 @@ const useStyles = makeStyles({
 });
 
 /** Props of {@link SummaryView}. */
-export type SummaryViewProps = Pick<SummaryRunState, 'status' | 'text' | 'partText' | 'progress'>;
+export type SummaryViewProps = Pick<
+  SummaryRunState,
+  'status' | 'text' | 'partText' | 'partTextPart' | 'result'
+> & {
+  /** Selects a cited paragraph in Word; without it, citations are not shown. */
+  onSelectSource?: (paragraph: number) => void;
+};
 
-/** The streaming text, or the part being summarized while the final summary has not started. */
-export function SummaryView({ status, text, partText, progress }: SummaryViewProps) {
+/**
+ * The streaming text, or the part being summarized while the final summary has not started, labelled with the part
+ * it belongs to (not the part the engine has moved on to).
+ */
+export function SummaryView({
+  status,
+  text,
+  partText,
+  partTextPart,
+  result,
+  onSelectSource,
+}: SummaryViewProps) {
   const styles = useStyles();
   const showPart = text === '' && partText !== '';
+  const cited = status === 'done' && result?.points && result.points.length > 0 && onSelectSource;
   return (
     <section aria-label="Summary">
       <div
@@ -34,10 +53,19 @@ export function SummaryView({ status, text, partText, progress }: SummaryViewPro
         aria-busy={status === 'loading' || status === 'streaming'}
         data-testid="summary-text"
       >
-        {text !== '' && <Text>{text}</Text>}
+        {cited ? (
+          <CitedSummary
+            summary={result.summary}
+            points={result.points ?? []}
+            paragraphs={result.paragraphs}
+            onSelect={onSelectSource}
+          />
+        ) : (
+          text !== '' && <Text>{text}</Text>
+        )}
         {showPart && (
           <Text className={styles.part}>
-            {progress.part !== undefined ? `Part ${progress.part}: ` : ''}
+            {partTextPart !== undefined ? `Part ${partTextPart}: ` : ''}
             {partText}
           </Text>
         )}

@@ -4,10 +4,13 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type {
+  Coverage,
+  Paragraph,
   SectionEvent,
   StartEvent,
   SummarizeBody,
   SummaryLength,
+  SummaryPoint,
   Usage,
 } from '../../localhost-engine/api/schemas';
 import { EngineError, isEngineError, summarize as defaultSummarize, type FetchLike } from '../engine-client';
@@ -23,6 +26,13 @@ export interface RunResult {
   usage: Usage;
   /** Paragraphs that were sent, so per-section fallbacks can cover them all. */
   paragraphCount: number;
+  /** The points and the paragraphs they cite (absent from an engine without citations). */
+  points?: SummaryPoint[];
+  coverage?: Coverage;
+  /** The paragraphs sent, which `points[].sources` index. */
+  paragraphs: Paragraph[];
+  /** Where each sent paragraph is among those `readDocument` reads; null where unknown (a selection). */
+  locations: Array<number | null>;
 }
 
 /** Progress as shown in the pane; every field is optional until the engine or the deltas reveal it. */
@@ -42,6 +52,8 @@ export interface SummaryRunState {
   text: string;
   /** The text of the part being summarized now (deltas with `part`), for long documents' map pass. */
   partText: string;
+  /** The part `partText` belongs to (progress may already name the next one, whose text has not come yet). */
+  partTextPart?: number;
   plan?: StartEvent['plan'];
   model?: string;
   device?: StartEvent['device'];
@@ -57,6 +69,11 @@ export interface RunRequest {
   /** Builds the request body; its errors (e.g. an empty document) end the run in `error`. */
   prepare: (signal: AbortSignal) => Promise<SummarizeBody>;
   length?: SummaryLength;
+  /**
+   * Where the sent paragraphs are in the document as `readDocument` reads it: `'same'` (the whole document was
+   * sent), an index per paragraph (null where unknown), or absent when unknown (a selection).
+   */
+  locations?: 'same' | Array<number | null>;
 }
 
 /** The hook's return value: the state plus the run's controls. */
@@ -142,6 +159,7 @@ export function useSummaryRun(options: UseSummaryRunOptions = {}): SummaryRunCon
         status: s.status === 'loading' ? 'streaming' : s.status,
         text: book.text,
         partText: book.partText,
+        partTextPart: book.part,
         progress: { ...s.progress, outputTokens: book.outputTokens, ...estimate },
       }));
     },
@@ -198,11 +216,12 @@ export function useSummaryRun(options: UseSummaryRunOptions = {}): SummaryRunCon
       setState({ ...IDLE, status: 'loading' });
 
       const { signal } = book.controller;
-      let paragraphCount = 0;
+      let paragraphs: Paragraph[] = [];
       try {
         const body = await request.prepare(signal);
         if (signal.aborted) throw new EngineError('aborted', 'The request was stopped.');
-        paragraphCount = 'document' in body ? body.document.paragraphs.length : 0;
+        paragraphs = 'document' in body ? body.document.paragraphs : [];
+        const locations = locate(paragraphs.length, request.locations);
         const summarize = optionsRef.current.summarize ?? defaultSummarize;
         for await (const event of summarize(body, { signal, fetch: optionsRef.current.fetch })) {
           if (!current()) return null;
@@ -252,7 +271,11 @@ export function useSummaryRun(options: UseSummaryRunOptions = {}): SummaryRunCon
                 summary: event.summary,
                 sections: book.sections,
                 usage: event.usage,
-                paragraphCount,
+                paragraphCount: paragraphs.length,
+                points: event.points,
+                coverage: event.coverage,
+                paragraphs,
+                locations,
               };
               update((s) => ({
                 ...s,
@@ -288,6 +311,11 @@ export function useSummaryRun(options: UseSummaryRunOptions = {}): SummaryRunCon
   );
 
   return { ...state, start, stop, reset };
+}
+
+function locate(count: number, locations: RunRequest['locations']): Array<number | null> {
+  if (locations === 'same') return Array.from({ length: count }, (_, i) => i);
+  return Array.from({ length: count }, (_, i) => locations?.[i] ?? null);
 }
 
 function defaultNow(): number {

@@ -13,5 +13,8 @@ export { readDocument, type ParagraphsRead } from './read-document';
 export { readSelection } from './read-selection';
 export { removeSummary, type RemoveResult } from './remove-summary';
 export { hasWordApi } from './requirements';
+export { selectParagraph } from './select-paragraph';
+export type { SummaryCitations } from './source-bookmarks';
+export type { SourceRef } from './source-paragraphs';
 export { WordError, type WordErrorCode } from './word-error';
 export * from './localscribe-marks';

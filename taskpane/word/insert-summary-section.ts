@@ -1,8 +1,10 @@
 /// <reference types="office-js" />
 import type { SummaryStyle } from '../../localhost-engine/api/schemas';
 import { PENDING_SUMMARY_TAG, SUMMARY_CONTROL_TITLE, SUMMARY_TAG } from './localscribe-marks';
+import { hasWordApi } from './requirements';
 import { runWord } from './run-word';
-import { toSummaryBlocks, type SummaryBlock } from './summary-blocks';
+import { sourceBookmarks, type SourceBookmarks, type SummaryCitations } from './source-bookmarks';
+import { toSummaryBlocks, withCitations, type BlockPiece, type SummaryBlock } from './summary-blocks';
 import { errorLocation, toWordError, WordError } from './word-error';
 
 /** Arguments of {@link insertSummarySection}. */
@@ -11,6 +13,8 @@ export interface SummarySectionArgs {
   title: string;
   summary: string;
   style: SummaryStyle;
+  /** The points' citations, to show after each point: links where WordApi 1.4 allows, "(¶12)" text otherwise. */
+  citations?: SummaryCitations;
 }
 
 /** What {@link insertSummarySection} did. */
@@ -21,6 +25,11 @@ export interface SummarySectionResult {
   replaced: number;
   /** True when Word refused to make a list, so key points went in as "• " paragraphs. */
   listFallback: boolean;
+  /**
+   * How citations went in: `links` where WordApi 1.4 allows (a citation whose paragraph is gone stays text), `text`
+   * without it, `none` when none were given.
+   */
+  citations: 'links' | 'text' | 'none';
 }
 
 /** How far an attempt got, for the clean-up and the message. */
@@ -32,25 +41,35 @@ interface Progress {
 /**
  * Inserts the summary as a titled section (a built-in Heading 1 title, then bullets for key points or paragraphs
  * otherwise) at the start or end of the body, inside one content control tagged `localscribe-summary`, and deletes
- * any earlier one: a second run replaces, never stacks. Guarantees: one `Word.run`; two syncs when all goes well;
- * if Word fails half-way, what was inserted is deleted (and key points are retried once without Word lists); if
- * that clean-up fails too, the error's `remains` says what is left. Throws a `WordError`: `invalid_argument`
- * (blank summary), `insert_failed`, `word_unavailable` or `word_api_error`.
+ * any earlier one: a second run replaces, never stacks. With `citations`, each point is followed by " (¶3, ¶5)":
+ * with WordApi 1.4 each number links to a hidden bookmark put on its paragraph (found as `readDocument` reads the
+ * body; one no longer there stays plain text), earlier LocalScribe bookmarks are deleted; without 1.4 it is text.
+ * Guarantees: one `Word.run`; two syncs when all goes well (two more to find cited paragraphs); if Word fails
+ * half-way, what was inserted is deleted (and key points are retried once without Word lists) — bookmarks already
+ * put on cited paragraphs stay, hidden, until the next insertion or Remove; if that clean-up fails too, the error's
+ * `remains` says what is left. Throws a `WordError`: `invalid_argument` (blank summary), `insert_failed`,
+ * `document_too_large`, `word_unavailable` or `word_api_error`.
  */
 export async function insertSummarySection(args: SummarySectionArgs): Promise<SummarySectionResult> {
-  const blocks = toSummaryBlocks(args.summary, args.style);
-  if (blocks.length === 0) {
+  const plain = toSummaryBlocks(args.summary, args.style);
+  if (plain.length === 0) {
     throw new WordError('invalid_argument', 'The summary is empty, so nothing was inserted.');
   }
   const title = args.title.trim() || SUMMARY_CONTROL_TITLE;
-  const wantsList = blocks.some((block) => block.kind === 'bullet');
+  const wantsList = plain.some((block) => block.kind === 'bullet');
+  const cited = args.citations?.points.some((p) => p.sources.length > 0) ? args.citations : undefined;
+  const linked = cited !== undefined && hasWordApi('1.4');
 
   return runWord(async (context) => {
+    const marks = linked ? await sourceBookmarks(context, cited) : null;
+    const blocks = cited ? withCitations(plain, cited.points, (s) => marks?.names.get(s)) : plain;
+    const citations = !cited ? 'none' : marks ? 'links' : 'text';
     const progress: Progress = { stage: 'insert', previous: 0 };
     try {
       return {
-        ...(await insertAttempt(context, args.position, title, blocks, wantsList, progress)),
+        ...(await insertAttempt(context, args.position, title, blocks, wantsList, marks, progress)),
         listFallback: false,
+        citations,
       };
     } catch (error) {
       await cleanUp(context, args.position, title, error, progress);
@@ -60,8 +79,9 @@ export async function insertSummarySection(args: SummarySectionArgs): Promise<Su
     const retry: Progress = { stage: 'insert', previous: 0 };
     try {
       return {
-        ...(await insertAttempt(context, args.position, title, blocks, false, retry)),
+        ...(await insertAttempt(context, args.position, title, blocks, false, marks, retry)),
         listFallback: true,
+        citations,
       };
     } catch (error) {
       await cleanUp(context, args.position, title, error, retry);
@@ -77,8 +97,9 @@ async function insertAttempt(
   title: string,
   blocks: SummaryBlock[],
   useList: boolean,
+  marks: SourceBookmarks | null,
   progress: Progress,
-): Promise<Omit<SummarySectionResult, 'listFallback'>> {
+): Promise<Omit<SummarySectionResult, 'listFallback' | 'citations'>> {
   const body = context.document.body;
   // Loaded before the insertion in the same batch, so neither collection contains the new control.
   const previous = body.contentControls.getByTag(SUMMARY_TAG);
@@ -94,29 +115,43 @@ async function insertAttempt(
   control.title = SUMMARY_CONTROL_TITLE;
   let list: Word.List | undefined;
   for (const block of blocks) {
+    const [first, ...rest] = block.pieces ?? [{ text: block.text }];
+    // A block starts with its point's text; a link first would need an empty paragraph to go into.
+    const lead = first.link ? '' : first.text;
+    const runs = first.link ? [first, ...rest] : rest;
+    let paragraph: Word.Paragraph;
     if (block.kind === 'bullet' && useList) {
       if (list) {
-        list.insertParagraph(block.text, 'End');
+        paragraph = list.insertParagraph(lead, 'End');
       } else {
-        list = control.insertParagraph(block.text, 'End').startNewList();
+        paragraph = control.insertParagraph(lead, 'End');
+        list = paragraph.startNewList();
         list.setLevelBullet(0, 'Solid');
       }
     } else {
-      const paragraph = control.insertParagraph(
-        block.kind === 'bullet' ? `• ${block.text}` : block.text,
-        'End',
-      );
+      paragraph = control.insertParagraph(block.kind === 'bullet' ? `• ${lead}` : lead, 'End');
       paragraph.styleBuiltIn = 'Normal';
     }
+    appendRuns(paragraph, runs);
   }
+  for (const anchor of marks?.anchors ?? []) anchor.paragraph.getRange('Whole').insertBookmark(anchor.name);
   await context.sync();
 
   progress.stage = 'finalize';
   progress.previous = previous.items.length;
   for (const old of [...previous.items, ...stale.items]) old.delete(false);
+  for (const name of marks?.stale ?? []) context.document.deleteBookmark(name);
   control.tag = SUMMARY_TAG;
   await context.sync();
   return { paragraphs: blocks.length + 1, replaced: previous.items.length };
+}
+
+/** Appends runs to a paragraph, each link as a hyperlink to its bookmark (`Range.hyperlink`, WordApi 1.3). */
+function appendRuns(paragraph: Word.Paragraph, runs: readonly BlockPiece[]): void {
+  for (const run of runs) {
+    const range = paragraph.insertText(run.text, 'End');
+    if (run.link) range.hyperlink = `#${run.link}`;
+  }
 }
 
 /**

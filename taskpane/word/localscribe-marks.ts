@@ -35,3 +35,16 @@ export function isLocalScribeComment(content: string): boolean {
 export function isSectionComment(content: string): boolean {
   return content.startsWith(SECTION_COMMENT_PREFIX);
 }
+
+/** Prefix of the hidden bookmarks on the paragraphs an inserted summary links to ("_" hides them in Word's list). */
+export const SOURCE_BOOKMARK_PREFIX = '_LocalScribe_';
+
+/** The bookmark on a cited paragraph, by the paragraph's number as the summary shows it (index + 1). */
+export function sourceBookmarkName(index: number): string {
+  return `${SOURCE_BOOKMARK_PREFIX}${index + 1}`;
+}
+
+/** Whether a bookmark is one of LocalScribe's (bookmark names are case-insensitive). */
+export function isSourceBookmark(name: string): boolean {
+  return name.toLowerCase().startsWith(SOURCE_BOOKMARK_PREFIX.toLowerCase());
+}

@@ -5,6 +5,7 @@ import {
   initialSettings,
   loadStoredSettings,
   outputsFor,
+  requestOptions,
   saveSettings,
   scopeFromUrl,
 } from '../../taskpane/settings';
@@ -37,6 +38,20 @@ describe('settings', () => {
       localStorage.setItem(SETTINGS_KEY, JSON.stringify({ backend }));
       expect(loadStoredSettings().backend).toBe('local');
     }
+  });
+
+  it('names an upstream in a request by id, and never the local model', () => {
+    const chosen = { ...DEFAULT_SETTINGS, style: 'executive' as const, length: 'long' as const };
+    expect(requestOptions(chosen, { id: 'team', kind: 'upstream' })).toEqual({
+      style: 'executive',
+      length: 'long',
+      backend: 'team',
+    });
+    expect(requestOptions(chosen, { id: 'local', kind: 'local' })).toEqual({
+      style: 'executive',
+      length: 'long',
+    });
+    expect(requestOptions(chosen, undefined)).toEqual({ style: 'executive', length: 'long' });
   });
 
   it('keeps the output consistent with the scope', () => {

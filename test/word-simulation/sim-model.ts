@@ -51,6 +51,18 @@ export interface ModelList {
   bullet: string | null;
 }
 
+/** A bookmark: a named range (names are case-insensitive; a leading "_" makes it hidden). */
+export interface ModelBookmark {
+  name: string;
+  range: SimRange;
+}
+
+/** A hyperlink on a range: an address, "#name" for a bookmark in the document. */
+export interface ModelHyperlink {
+  address: string;
+  range: SimRange;
+}
+
 const STYLE_NAMES: Record<string, string> = {
   Normal: 'Normal',
   Title: 'Title',
@@ -68,6 +80,8 @@ export class DocumentModel {
   controls = new Map<number, ModelControl>();
   comments: ModelComment[] = [];
   lists = new Map<number, ModelList>();
+  bookmarks: ModelBookmark[] = [];
+  hyperlinks: ModelHyperlink[] = [];
   selection: SimRange | null = null;
   private nextUid = 1;
   private nextControlId = 1000;
@@ -127,7 +141,10 @@ export class DocumentModel {
     // Word always keeps one (empty) paragraph in a body.
     if (this.paragraphs.length === 0) this.paragraphs.push(this.newParagraph({ text: '' }));
     this.indexCache = null;
-    this.comments = this.comments.filter((c) => !uids.has(c.range.start.uid) && !uids.has(c.range.end.uid));
+    const survives = (r: SimRange): boolean => !uids.has(r.start.uid) && !uids.has(r.end.uid);
+    this.comments = this.comments.filter((c) => survives(c.range));
+    this.bookmarks = this.bookmarks.filter((b) => survives(b.range));
+    this.hyperlinks = this.hyperlinks.filter((h) => survives(h.range));
     const used = new Set(this.paragraphs.flatMap((p) => p.controls));
     for (const id of [...this.controls.keys()]) if (!used.has(id)) this.controls.delete(id);
     const sel = this.selection;
@@ -137,6 +154,38 @@ export class DocumentModel {
         ? { start: { uid: first.uid, offset: 0 }, end: { uid: first.uid, offset: 0 } }
         : null;
     }
+  }
+
+  /**
+   * Inserts `text` into a paragraph at `offset` and returns its range. Positions after `offset` in that paragraph
+   * (comments, bookmarks, hyperlinks, the selection) move with the text, as Word moves them.
+   */
+  insertText(uid: number, offset: number, text: string): SimRange {
+    const p = this.paragraph(uid);
+    p.text = p.text.slice(0, offset) + text + p.text.slice(offset);
+    if (p.currentText !== undefined)
+      p.currentText = p.currentText.slice(0, offset) + text + p.currentText.slice(offset);
+    const ranges = [
+      ...this.comments.map((c) => c.range),
+      ...this.bookmarks.map((b) => b.range),
+      ...this.hyperlinks.map((h) => h.range),
+      ...(this.selection ? [this.selection] : []),
+    ];
+    for (const range of ranges) {
+      for (const pos of [range.start, range.end]) {
+        if (pos.uid === uid && pos.offset > offset) pos.offset += text.length;
+      }
+    }
+    return { start: { uid, offset }, end: { uid, offset: offset + text.length } };
+  }
+
+  /** Whether two ranges share text, or touch when `adjacent` (an empty range counts where it sits). */
+  overlaps(a: SimRange, b: SimRange, adjacent = false): boolean {
+    const startBeforeEnd = this.compare(a.start, b.end);
+    const endAfterStart = this.compare(a.end, b.start);
+    if (adjacent) return startBeforeEnd <= 0 && endAfterStart >= 0;
+    const empty = this.compare(a.start, a.end) === 0 || this.compare(b.start, b.end) === 0;
+    return empty ? startBeforeEnd <= 0 && endAfterStart >= 0 : startBeforeEnd < 0 && endAfterStart > 0;
   }
 
   compare(a: Pos, b: Pos): number {

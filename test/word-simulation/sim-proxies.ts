@@ -271,6 +271,27 @@ function checkLocation(location: string, allowed: readonly string[], where: stri
   }
 }
 
+/** A copy of a range, so that what is stored moves on its own. */
+function copyRange(range: SimRange): SimRange {
+  return { start: { ...range.start }, end: { ...range.end } };
+}
+
+/** Names Word accepts for a bookmark: a letter (or "_", hidden) then letters, digits, "_"; 40 at most. */
+const BOOKMARK_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+
+/** The selection `Range.select` / `Paragraph.select` makes of `range` in `mode`. */
+function selectRange(model: DocumentModel, range: SimRange, mode: string): void {
+  checkLocation(mode, ['Select', 'Start', 'End'], 'select');
+  const start = { ...range.start };
+  const end = { ...range.end };
+  model.selection =
+    mode === 'Start'
+      ? { start, end: { ...start } }
+      : mode === 'End'
+        ? { start: { ...end }, end }
+        : { start, end };
+}
+
 /** A new paragraph next to `neighbour` (same container), as Word creates one. */
 function paragraphLike(
   model: DocumentModel,
@@ -404,6 +425,28 @@ export class SimParagraph extends SimObject {
     });
   }
 
+  /** Word's `Paragraph.insertText` at the start or end (WordApi 1.1); returns the inserted text's range. */
+  insertText(text: string, location: string): SimRangeProxy {
+    const binding = new Binding<SimRange>('Paragraph.insertText');
+    this.op('insertText', 'insertText', () => {
+      checkLocation(location, ['Start', 'End'], 'Paragraph.insertText (the simulation models Start and End)');
+      if (/[\r\n\v]/.test(text)) {
+        throw new SimOfficeError(
+          'InvalidArgument',
+          'The simulation does not model breaks inside inserted text.',
+        );
+      }
+      const uid = this.uid();
+      binding.set(this.model.insertText(uid, location === 'Start' ? 0 : this.data.text.length, text));
+    });
+    return new SimRangeProxy(this.context, () => binding.get());
+  }
+
+  /** Selects the paragraph and scrolls Word to it (WordApi 1.1). */
+  select(mode: string = 'Select'): void {
+    this.op('select', 'select', () => selectRange(this.model, this.model.wholeParagraph(this.uid()), mode));
+  }
+
   insertParagraph(text: string, location: string): SimParagraph {
     const binding = new Binding<number>('Paragraph.insertParagraph');
     this.op('insertParagraph', 'insertParagraph', () => {
@@ -467,7 +510,7 @@ export class SimParagraph extends SimObject {
 
 export class SimRangeProxy extends SimObject {
   readonly className = 'Range';
-  protected readonly scalars = ['text', 'isEmpty'];
+  protected readonly scalars = ['text', 'isEmpty', 'hyperlink'];
   private paragraphCollection: SimParagraphCollection | undefined;
 
   constructor(
@@ -493,6 +536,9 @@ export class SimRangeProxy extends SimObject {
 
   protected scalar(name: string): unknown {
     const range = this.resolve();
+    if (name === 'hyperlink') {
+      return this.model.hyperlinks.find((h) => this.model.overlaps(h.range, range))?.address ?? '';
+    }
     return name === 'text' ? this.model.rangeText(range) : this.model.compare(range.start, range.end) === 0;
   }
 
@@ -505,6 +551,63 @@ export class SimRangeProxy extends SimObject {
   }
   get isEmpty(): boolean {
     return this.read('isEmpty');
+  }
+
+  /** The first hyperlink in the range; setting one replaces every hyperlink in it (WordApi 1.3). */
+  get hyperlink(): string {
+    return this.read('hyperlink');
+  }
+  set hyperlink(value: string) {
+    this.values.set('hyperlink', value);
+    this.op(
+      'hyperlink',
+      'set:hyperlink',
+      () => {
+        const range = this.resolve();
+        this.model.hyperlinks = this.model.hyperlinks.filter((h) => !this.model.overlaps(h.range, range));
+        if (value) this.model.hyperlinks.push({ address: value, range: copyRange(range) });
+      },
+      '1.3',
+    );
+  }
+
+  /** Bookmarks the range; a bookmark of the same name (case-insensitive) elsewhere is deleted first (WordApi 1.4). */
+  insertBookmark(name: string): void {
+    this.op(
+      'insertBookmark',
+      'insertBookmark',
+      () => {
+        if (!BOOKMARK_NAME.test(name)) {
+          throw new SimOfficeError('InvalidArgument', `'${name}' is not a valid bookmark name.`);
+        }
+        const range = this.resolve();
+        this.model.bookmarks = this.model.bookmarks.filter(
+          (b) => b.name.toLowerCase() !== name.toLowerCase(),
+        );
+        this.model.bookmarks.push({ name, range: copyRange(range) });
+      },
+      '1.4',
+    );
+  }
+
+  /** Names of the bookmarks in or overlapping the range (hidden or adjacent ones only when asked; WordApi 1.4). */
+  getBookmarks(includeHidden = false, includeAdjacent = false): SimClientResult<string[]> {
+    return this.result(
+      'getBookmarks',
+      () => {
+        const range = this.resolve();
+        return this.model.bookmarks
+          .filter((b) => includeHidden || !b.name.startsWith('_'))
+          .filter((b) => this.model.overlaps(b.range, range, includeAdjacent))
+          .map((b) => b.name);
+      },
+      '1.4',
+    );
+  }
+
+  /** Selects the range and scrolls Word to it (WordApi 1.1). */
+  select(mode: string = 'Select'): void {
+    this.op('select', 'select', () => selectRange(this.model, this.resolve(), mode));
   }
 
   get paragraphs(): SimParagraphCollection {
@@ -986,5 +1089,39 @@ export class SimDocument extends SimObject {
       if (!this.model.selection) throw itemNotFound('selection');
       return this.model.selection;
     });
+  }
+
+  /** Deletes a bookmark (case-insensitive name) if it exists (WordApi 1.4). */
+  deleteBookmark(name: string): void {
+    this.op(
+      'deleteBookmark',
+      'deleteBookmark',
+      () => {
+        this.model.bookmarks = this.model.bookmarks.filter(
+          (b) => b.name.toLowerCase() !== name.toLowerCase(),
+        );
+      },
+      '1.4',
+    );
+  }
+
+  /** A bookmark's range; `ItemNotFound` at sync when there is none (WordApi 1.4). */
+  getBookmarkRange(name: string): SimRangeProxy {
+    return this.bookmarkRange(name, false);
+  }
+
+  /** A bookmark's range, or a null object (WordApi 1.4). */
+  getBookmarkRangeOrNullObject(name: string): SimRangeProxy {
+    return this.bookmarkRange(name, true);
+  }
+
+  private bookmarkRange(name: string, nullable: boolean): SimRangeProxy {
+    // The requirement set is checked at the sync, like any call.
+    this.op('getBookmarkRange', 'getBookmarkRange', () => undefined, '1.4');
+    return new SimRangeProxy(
+      this.context,
+      () => this.model.bookmarks.find((b) => b.name.toLowerCase() === name.toLowerCase())?.range ?? null,
+      nullable,
+    );
   }
 }

@@ -213,3 +213,93 @@ describe('word simulation is strict', () => {
     expect(g.Word).toBe(before);
   });
 });
+
+describe('word simulation: selection, text, hyperlinks and bookmarks', () => {
+  it('selects a range or a paragraph at sync, as Range.select and Paragraph.select do', async () => {
+    const sim = doc();
+    await run(sim, async (context) => {
+      const paragraphs = context.document.body.paragraphs;
+      paragraphs.getLast().select();
+      expect(sim.state.selection()!.paragraphIndices).toEqual([1]);
+      await context.sync();
+      expect(sim.state.selection()).toEqual({ text: 'Item', paragraphIndices: [2] });
+      paragraphs.getFirst().getRange('Content').select('End');
+      await context.sync();
+      expect(sim.state.selection()).toEqual({ text: '', paragraphIndices: [0] });
+    });
+  });
+
+  it('inserts text at a paragraph end and links it, moving what follows in the paragraph', async () => {
+    const sim = doc();
+    await run(sim, async (context) => {
+      const first = context.document.body.paragraphs.getFirst();
+      first.insertText(' one', 'End');
+      const link = first.insertText(' ¶2', 'End');
+      link.hyperlink = '#_LocalScribe_2';
+      await context.sync();
+      link.load('hyperlink,text');
+      await context.sync();
+      expect(link.hyperlink).toBe('#_LocalScribe_2');
+      expect(link.text).toBe(' ¶2');
+    });
+    expect(sim.state.texts()[0]).toBe('Title one ¶2');
+    expect(sim.state.hyperlinks()).toEqual([{ address: '#_LocalScribe_2', text: ' ¶2', paragraphIndex: 0 }]);
+  });
+
+  it('keeps bookmarks by case-insensitive name, lists hidden ones only when asked, and deletes them', async () => {
+    const sim = createWordSimulation({ paragraphs: ['A', 'B'], bookmarks: [{ name: 'Mine', paragraph: 0 }] });
+    await run(sim, async (context) => {
+      const body = context.document.body;
+      body.paragraphs.getLast().getRange('Whole').insertBookmark('_Hidden');
+      body.paragraphs.getFirst().getRange('Whole').insertBookmark('_hidden');
+      const visible = body.getRange('Whole').getBookmarks();
+      const all = body.getRange('Whole').getBookmarks(true, true);
+      const found = context.document.getBookmarkRangeOrNullObject('_HIDDEN');
+      const missing = context.document.getBookmarkRangeOrNullObject('nothing');
+      found.load('text');
+      missing.load('text');
+      await context.sync();
+      expect(visible.value).toEqual(['Mine']);
+      expect(all.value.sort()).toEqual(['Mine', '_hidden']);
+      expect(found.text).toBe('A');
+      expect(missing.isNullObject).toBe(true);
+      context.document.deleteBookmark('MINE');
+      await context.sync();
+    });
+    expect(sim.state.bookmarks()).toEqual([{ name: '_hidden', text: 'A', paragraphIndex: 0 }]);
+  });
+
+  it('refuses bad bookmark names, and needs WordApi 1.4 for bookmarks and 1.3 for hyperlinks', async () => {
+    const sim = doc();
+    await expect(
+      run(sim, async (context) => {
+        context.document.body.getRange('Whole').insertBookmark('1st mark');
+        await context.sync();
+      }),
+    ).rejects.toMatchObject({ code: 'InvalidArgument' });
+    const old = createWordSimulation({ paragraphs: ['A'], apiVersion: '1.3' });
+    await expect(
+      run(old, async (context) => {
+        context.document.body.getRange('Whole').insertBookmark('_LocalScribe_1');
+        await context.sync();
+      }),
+    ).rejects.toMatchObject({ code: 'ApiNotFound' });
+    const older = createWordSimulation({ paragraphs: ['A'], apiVersion: '1.2' });
+    await expect(
+      run(older, async (context) => {
+        context.document.body.getRange('Whole').hyperlink = 'https://example.invalid';
+        await context.sync();
+      }),
+    ).rejects.toMatchObject({ code: 'ApiNotFound' });
+  });
+
+  it('drops bookmarks and hyperlinks with the paragraphs they are in', async () => {
+    const sim = createWordSimulation({ paragraphs: ['A', 'B'], bookmarks: [{ name: 'b', paragraph: 1 }] });
+    await run(sim, async (context) => {
+      context.document.body.paragraphs.getLast().getRange('Whole').hyperlink = '#b';
+      context.document.body.paragraphs.getLast().delete();
+      await context.sync();
+    });
+    expect(sim.state.snapshot()).toMatchObject({ bookmarks: [], hyperlinks: [] });
+  });
+});

@@ -60,6 +60,8 @@ export interface WordSimulationOptions {
   apiVersion?: string;
   contentControls?: Array<{ tag: string; title?: string; paragraphs: [number, number] }>;
   comments?: Array<{ content: string; paragraph: number }>;
+  /** Bookmarks on whole paragraphs. */
+  bookmarks?: Array<{ name: string; paragraph: number }>;
   failOn?: SimFailure[];
   /** Sync numbers (1-based, counted over the simulation's life) that fail before running anything. */
   failSync?: number[];
@@ -170,11 +172,39 @@ export class SimState {
   }
 
   /** Everything observable in the document, as plain data: equal snapshots mean an unchanged document. */
-  snapshot(): { paragraphs: SimParagraphState[]; contentControls: unknown[]; comments: unknown[] } {
+  /** Bookmarks (hidden ones too), with the text they mark and the paragraph they start in. */
+  bookmarks(): Array<{ name: string; text: string; paragraphIndex: number }> {
+    return this.model.bookmarks.map((b) => ({
+      name: b.name,
+      text: this.model.rangeText(b.range),
+      paragraphIndex: this.model.indexOf(b.range.start.uid),
+    }));
+  }
+
+  /** Hyperlinks, in document order, with the text they are on and the paragraph it is in. */
+  hyperlinks(): Array<{ address: string; text: string; paragraphIndex: number }> {
+    return [...this.model.hyperlinks]
+      .sort((a, b) => this.model.compare(a.range.start, b.range.start))
+      .map((h) => ({
+        address: h.address,
+        text: this.model.rangeText(h.range),
+        paragraphIndex: this.model.indexOf(h.range.start.uid),
+      }));
+  }
+
+  snapshot(): {
+    paragraphs: SimParagraphState[];
+    contentControls: unknown[];
+    comments: unknown[];
+    bookmarks: unknown[];
+    hyperlinks: unknown[];
+  } {
     return {
       paragraphs: this.paragraphs(),
       contentControls: this.contentControls(),
       comments: this.comments(),
+      bookmarks: this.bookmarks(),
+      hyperlinks: this.hyperlinks(),
     };
   }
 }
@@ -228,6 +258,7 @@ const enums = {
     content: 'Content',
   },
   ContentControlAppearance: { boundingBox: 'BoundingBox', tags: 'Tags', hidden: 'Hidden' },
+  SelectionMode: { select: 'Select', start: 'Start', end: 'End' },
 };
 
 /**
@@ -273,6 +304,11 @@ export function createWordSimulation(options: WordSimulationOptions): WordSimula
     const p = model.paragraphs[c.paragraph];
     if (!p) throw new RangeError(`No paragraph ${c.paragraph} for a comment.`);
     model.comments.push({ id: model.newCommentId(), content: c.content, range: model.wholeParagraph(p.uid) });
+  }
+  for (const b of options.bookmarks ?? []) {
+    const p = model.paragraphs[b.paragraph];
+    if (!p) throw new RangeError(`No paragraph ${b.paragraph} for bookmark '${b.name}'.`);
+    model.bookmarks.push({ name: b.name, range: model.wholeParagraph(p.uid) });
   }
   const first = model.paragraphs[0];
   model.selection = options.selection

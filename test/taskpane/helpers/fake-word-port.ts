@@ -35,6 +35,7 @@ export function fakeWordPort(options: { comments?: boolean; paragraphs?: Paragra
     insertSectionComments: jest.fn(async () => undefined),
     insertSelectionComment: jest.fn(async () => undefined),
     removeSummary: jest.fn(async () => ({ removed: 1 })),
+    selectParagraph: jest.fn(async () => undefined),
     supportsComments: jest.fn(() => options.comments ?? true),
   };
 }

@@ -156,6 +156,55 @@ describe('useSummaryRun state machine', () => {
     await waitFor(() => expect(result.current.status).toBe('cancelled'));
   });
 
+  it('labels the part text with its own part while progress already names the next one', async () => {
+    const events: SummaryEvent[] = [
+      {
+        type: 'start',
+        requestId: 'r',
+        model: 'm',
+        device: 'cpu',
+        plan: { parts: 2, paragraphs: 9, inputTokens: 5000 },
+      },
+      { type: 'progress', stage: 'map', part: 1, of: 2 },
+      { type: 'delta', text: 'part one', part: 1 },
+      { type: 'section', part: 1, title: 'A', summary: 'part one', paragraphs: [0, 4] },
+      // The next part's prompt is being read: no text of it yet.
+      { type: 'progress', stage: 'map', part: 2, of: 2 },
+    ];
+    const { result } = hook([{ kind: 'stream', chunks: ndjsonChunks(events), close: false }]);
+    act(() => void result.current.start({ prepare }));
+    await waitFor(() => expect(result.current.progress.part).toBe(2));
+    await waitFor(() => expect(result.current.partText).toBe('part one'));
+    expect(result.current.partTextPart).toBe(1);
+    act(() => result.current.stop());
+    await waitFor(() => expect(result.current.status).toBe('cancelled'));
+  });
+
+  it('keeps the points, the coverage, the paragraphs sent and where they are in the document', async () => {
+    const events = runEvents(['Rent.']);
+    const done = events[events.length - 1] as Extract<SummaryEvent, { type: 'done' }>;
+    done.points = [{ text: 'Rent.', sources: [1], support: 1, supported: true }];
+    done.coverage = { by: 'tenths', headings: [{ paragraph: 0, last: 1, title: '¶1–2', covered: true }] };
+    const paragraphs = [
+      { text: 'A', style: 'Normal' as const },
+      { text: 'B', style: 'Normal' as const },
+    ];
+    const { result } = hook([{ kind: 'stream', chunks: ndjsonChunks(events) }]);
+    let final: unknown;
+    await act(async () => {
+      final = await result.current.start({
+        locations: [7, null],
+        prepare: async () => ({ document: { paragraphs } }),
+      });
+    });
+    expect(final).toMatchObject({
+      points: done.points,
+      coverage: done.coverage,
+      paragraphs,
+      locations: [7, null],
+    });
+  });
+
   it('estimates tokens/s and time left from the deltas', async () => {
     // The first delta is stamped at 0 ms, the frame that renders them at 1000 ms.
     let calls = 0;

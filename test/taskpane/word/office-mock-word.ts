@@ -29,6 +29,8 @@ export interface MockWordSpec {
   comments?: Array<{ id: string; content: string }>;
   /** Number of content controls per tag. */
   controls?: Record<string, number>;
+  /** Names of the document's bookmarks (hidden ones too). */
+  bookmarks?: string[];
   apiVersion?: string;
 }
 
@@ -174,10 +176,15 @@ export function createMockWord(spec: MockWordSpec): MockWord {
       return recorder('paragraph');
     },
     getComments: () => track(new MockCollection(comments, (item, path) => item.load(path))),
+    getRange: () => ({ getBookmarks: () => track(new MockResult(spec.bookmarks ?? [])) }),
   };
 
   const context = {
-    document: { body, getSelection: () => selection },
+    document: {
+      body,
+      getSelection: () => selection,
+      deleteBookmark: (name: string) => calls.push(`document.deleteBookmark:${name}`),
+    },
     async sync() {
       calls.push('sync');
       for (const s of [...syncables]) await s.sync();

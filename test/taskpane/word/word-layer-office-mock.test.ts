@@ -136,7 +136,7 @@ describe('insertSummarySection (office-addin-mock)', () => {
       summary: '- a\n- b',
       style: 'key-points',
     });
-    expect(result).toEqual({ paragraphs: 3, replaced: 1, listFallback: false });
+    expect(result).toEqual({ paragraphs: 3, replaced: 1, listFallback: false, citations: 'none' });
     expect(mock.calls).toEqual([
       'body.insertParagraph:Start:Summary',
       'paragraph.insertContentControl',
@@ -194,13 +194,14 @@ describe('insertSelectionComment (office-addin-mock)', () => {
 });
 
 describe('removeSummary (office-addin-mock)', () => {
-  it('deletes tagged controls and LocalScribe comments only', async () => {
-    const mock = setUp(DOC);
+  it('deletes tagged controls, LocalScribe comments and the bookmarks its sections link to, only', async () => {
+    const mock = setUp({ ...DOC, bookmarks: ['_LocalScribe_3', 'UserMark', '_Toc123'] });
     expect(await removeSummary()).toEqual({ removed: 2, sections: 1, comments: 1 });
     expect(mock.calls).toEqual([
       'sync',
       `control[${SUMMARY_TAG}].delete:false`,
       'comment[c1].delete',
+      'document.deleteBookmark:_LocalScribe_3',
       'sync',
     ]);
   });

@@ -175,7 +175,7 @@ describe('insertSummarySection', () => {
       summary: '- Revenue grew.\n* Both regions up.\n\n1. Board signed off.',
       style: 'key-points',
     });
-    expect(result).toEqual({ paragraphs: 4, replaced: 0, listFallback: false });
+    expect(result).toEqual({ paragraphs: 4, replaced: 0, listFallback: false, citations: 'none' });
     const [control] = sim.state.contentControls();
     expect(control).toMatchObject({
       tag: SUMMARY_TAG,

@@ -1,0 +1,40 @@
+/**
+ * How the pane names a cited paragraph: its number (¶12, as the model and the CLI show it) after the heading of its
+ * section, and a sentence saying where a click goes.
+ */
+import type { Paragraph } from '../localhost-engine/api/schemas';
+import { headingLevel } from '../localhost-engine/summarize/prompt';
+
+/** Characters of a heading shown on a chip; the tooltip has it whole. */
+const CHIP_HEADING_CHARS = 20;
+/** Words of the paragraph the tooltip quotes. */
+const QUOTED_WORDS = 8;
+
+/** For each paragraph, the heading it sits under (the nearest one above it, itself for a heading), or null. */
+export function sectionHeadings(paragraphs: readonly Paragraph[]): Array<string | null> {
+  let current: string | null = null;
+  return paragraphs.map((p) => {
+    if (headingLevel(p) !== null && p.text.trim()) current = p.text.trim();
+    return current;
+  });
+}
+
+function shorten(text: string, chars: number): string {
+  return text.length <= chars ? text : `${text.slice(0, chars - 1).trimEnd()}…`;
+}
+
+/** A chip's text: "Termination ¶12", or "¶12" outside any section. */
+export function chipLabel(index: number, heading: string | null): string {
+  return heading ? `${shorten(heading, CHIP_HEADING_CHARS)} ¶${index + 1}` : `¶${index + 1}`;
+}
+
+/** What a chip does, for its tooltip and screen readers: 'Go to ¶12 under "Termination": Either party may…'. */
+export function chipDescription(
+  index: number,
+  paragraph: Paragraph | undefined,
+  heading: string | null,
+): string {
+  const words = (paragraph?.text ?? '').trim().split(/\s+/).filter(Boolean);
+  const quote = words.slice(0, QUOTED_WORDS).join(' ') + (words.length > QUOTED_WORDS ? '…' : '');
+  return `Go to ¶${index + 1}${heading ? ` under “${heading}”` : ''}${quote ? `: ${quote}` : ''}`;
+}
