@@ -1,11 +1,14 @@
 /// <reference types="office-js" />
 /**
  * The task pane's entry: waits for Office.js (or the simulation standing in for it), calls `Office.onReady` once,
- * then renders the pane under a FluentProvider themed like Word.
+ * then renders the pane under a FluentProvider themed like Word and associates the manifest's function commands
+ * (this page is also the manifest's FunctionFile and shared runtime).
  */
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App';
 import { themeFor } from './fluent-theme';
+import { requestSelectionRun } from './selection-request';
+import { registerCommands } from './word/commands';
 import { officeWordPort } from './word-port-office';
 
 declare global {
@@ -25,9 +28,15 @@ async function main(): Promise<void> {
   const container = document.getElementById('container');
   if (!container) throw new Error('taskpane.html has no #container');
   const prefersDark = typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
-  createRoot(container).render(
-    <App port={officeWordPort} theme={themeFor(officeBackground(), prefersDark)} />,
-  );
+  const root = createRoot(container);
+  root.render(<App port={officeWordPort} theme={themeFor(officeBackground(), prefersDark)} />);
+  registerCommands({
+    summarizeSelection(sharedRuntime) {
+      requestSelectionRun(sharedRuntime);
+      // Without a shared runtime this page was loaded only to run the command: no pane to keep running here.
+      if (!sharedRuntime) root.unmount();
+    },
+  });
 }
 
 /** Word's pane background colour, where Office exposes its theme (not on every platform). */

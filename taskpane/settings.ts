@@ -1,6 +1,7 @@
 /**
  * The user's choices (scope, style, length, output, backend): validated, persisted in `localStorage`, and
- * overridden for one session by the context-menu entry's `?scope=selection`.
+ * overridden for one session by the context menu's request or a `?scope=selection` URL (what older manifests
+ * opened).
  */
 import type { Backend, SummarizeOptions, SummaryLength, SummaryStyle } from '../localhost-engine/api/schemas';
 

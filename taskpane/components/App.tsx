@@ -15,10 +15,11 @@ import {
 import type { FetchLike } from '../engine-client';
 import { isEngineError } from '../engine-client';
 import { insertResult } from '../insert-result';
-import { isCommentOutput, requestOptions, type Settings } from '../settings';
+import { isCommentOutput, reconcileOutput, requestOptions, type Settings } from '../settings';
 import { useCitationActions } from '../hooks/useCitationActions';
 import { useEngineHealth, type HealthIntervals } from '../hooks/useEngineHealth';
 import { useErrorReporter } from '../hooks/useErrorReporter';
+import { useSelectionRequests } from '../hooks/useSelectionRequests';
 import { useModelDownload } from '../hooks/useModelDownload';
 import { useSettings } from '../hooks/useSettings';
 import { useSummaryRun, type RunResult } from '../hooks/useSummaryRun';
@@ -73,7 +74,7 @@ export function App({ theme = webLightTheme, ...props }: AppProps) {
 
 function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>) {
   const styles = useStyles();
-  const { settings, update } = useSettings(search);
+  const { settings, update, override } = useSettings(search);
   const engine = useEngineHealth({ fetch, intervals: healthIntervals });
   const run = useSummaryRun({ fetch });
   // The model download: offered when health says `missing`, rejoined when it says `downloading`; its `done`
@@ -143,24 +144,27 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
   const settingsRef = useRef(settings);
   settingsRef.current = settings;
   const { start } = run;
-  const summarizeNow = useCallback(async () => {
-    const chosen = settingsRef.current;
-    reporter.clear();
-    setNotice(undefined);
-    const result = await start({
-      length: chosen.length,
-      locations: chosen.scope === 'selection' ? undefined : 'same',
-      prepare: async () => {
-        const read = chosen.scope === 'selection' ? await port.readSelection() : await port.readDocument();
-        return {
-          document: { paragraphs: read.paragraphs },
-          options: requestOptions(chosen, backendRef.current),
-        };
-      },
-    });
-    // "The result is inserted as chosen (or on Insert)."
-    if (result && chosen.output !== 'none') await insert(result, chosen);
-  }, [port, reporter, start, insert]);
+  const summarizeNow = useCallback(
+    async (patch?: Partial<Settings>) => {
+      const chosen = patch ? reconcileOutput({ ...settingsRef.current, ...patch }) : settingsRef.current;
+      reporter.clear();
+      setNotice(undefined);
+      const result = await start({
+        length: chosen.length,
+        locations: chosen.scope === 'selection' ? undefined : 'same',
+        prepare: async () => {
+          const read = chosen.scope === 'selection' ? await port.readSelection() : await port.readDocument();
+          return {
+            document: { paragraphs: read.paragraphs },
+            options: requestOptions(chosen, backendRef.current),
+          };
+        },
+      });
+      // "The result is inserted as chosen (or on Insert)."
+      if (result && chosen.output !== 'none') await insert(result, chosen);
+    },
+    [port, reporter, start, insert],
+  );
 
   const citations = useCitationActions({
     port,
@@ -170,6 +174,14 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
     backend: backendRef,
     setNotice,
   });
+
+  // "Summarize selection" from the context menu while the pane is open: switch to the selection and start.
+  useSelectionRequests(
+    useCallback(() => {
+      override({ scope: 'selection' });
+      void summarizeNow({ scope: 'selection' });
+    }, [override, summarizeNow]),
+  );
 
   const copy = useCallback(async () => {
     try {

@@ -15,6 +15,8 @@ export interface SettingsControls {
   settings: Settings;
   /** Changes some fields; only those are persisted, so a session-only scope from the URL stays session-only. */
   update(patch: Partial<Settings>): void;
+  /** Changes what is shown for this session only, as the URL's scope does (the context menu's request). */
+  override(patch: Partial<Settings>): void;
 }
 
 /** Reads settings once (from `search`, default `location.search`) and persists every change. */
@@ -28,5 +30,8 @@ export function useSettings(
     // the user picked a scope themselves.
     saveSettings(reconcileOutput({ ...loadStoredSettings(), ...patch }));
   }, []);
-  return { settings, update };
+  const override = useCallback((patch: Partial<Settings>) => {
+    setSettings((s) => reconcileOutput({ ...s, ...patch }));
+  }, []);
+  return { settings, update, override };
 }

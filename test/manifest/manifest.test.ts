@@ -120,16 +120,31 @@ describe('manifest.xml', () => {
     expect(label(selection)).toBe('Summarize selection');
     const action = (control: Element) => {
       const a = Array.from(control.getElementsByTagName('*')).find((e) => e.localName === 'Action')!;
-      const location = Array.from(a.children)
-        .find((c) => c.localName === 'SourceLocation')!
-        .getAttribute('resid')!;
-      return { type: a.getAttribute('xsi:type'), url: urlsById.get(location) };
+      const child = (name: string) => Array.from(a.children).find((c) => c.localName === name);
+      const location = child('SourceLocation')?.getAttribute('resid');
+      return {
+        type: a.getAttribute('xsi:type'),
+        ...(location ? { url: urlsById.get(location) } : { function: child('FunctionName')?.textContent }),
+      };
     };
     expect(action(summarize)).toEqual({ type: 'ShowTaskpane', url: `${ORIGIN}/taskpane.html` });
-    expect(action(selection)).toEqual({
-      type: 'ShowTaskpane',
-      url: `${ORIGIN}/taskpane.html?scope=selection`,
-    });
+    // A function of the pane's own page (taskpane/word/commands.ts), run in the pane's runtime where shared.
+    expect(action(selection)).toEqual({ type: 'ExecuteFunction', function: 'summarizeSelection' });
+  });
+
+  it('shares one long-lived runtime between the pane and the commands (SharedRuntime 1.1)', () => {
+    const urlsById = resources('Urls');
+    const [runtime] = all('Runtime');
+    expect(runtime.getAttribute('lifetime')).toBe('long');
+    // The runtime, the function file and the pane must be the same page for the runtime to be shared.
+    expect(urlsById.get(runtime.getAttribute('resid')!)).toBe(`${ORIGIN}/taskpane.html`);
+    expect(urlsById.get(all('FunctionFile')[0].getAttribute('resid')!)).toBe(`${ORIGIN}/taskpane.html`);
+    const panes = all('SourceLocation')
+      .map((e) => e.getAttribute('resid'))
+      .filter((resid) => resid !== null);
+    expect(new Set(panes)).toEqual(new Set([runtime.getAttribute('resid')]));
+    // Not a requirement of the add-in: a Word without SharedRuntime 1.1 still installs it (and ignores Runtimes).
+    expect(all('Set').map((s) => s.getAttribute('Name'))).not.toContain('SharedRuntime');
   });
 
   it('resolves every resid to a resource of the kind its element needs, and uses every resource', () => {
@@ -138,6 +153,7 @@ describe('manifest.xml', () => {
       SourceLocation: 'Urls',
       LearnMoreUrl: 'Urls',
       FunctionFile: 'Urls',
+      Runtime: 'Urls',
       Label: 'ShortStrings',
       Title: 'ShortStrings',
       Description: 'LongStrings',

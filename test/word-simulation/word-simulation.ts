@@ -58,6 +58,8 @@ export interface WordSimulationOptions {
   selection?: SimSelectionSpec;
   /** Highest WordApi requirement set supported (default `'1.4'`). */
   apiVersion?: string;
+  /** SharedRuntime 1.1: commands run in the pane's page and `Office.addin.showAsTaskpane` works (default false). */
+  sharedRuntime?: boolean;
   contentControls?: Array<{ tag: string; title?: string; paragraphs: [number, number] }>;
   comments?: Array<{ content: string; paragraph: number }>;
   /** Bookmarks on whole paragraphs. */
@@ -89,6 +91,8 @@ function versionAtLeast(have: string, want: string): boolean {
 export class SimState {
   syncCount = 0;
   runCount = 0;
+  /** Times `Office.addin.showAsTaskpane` showed the pane. */
+  taskpaneShown = 0;
   /** Operations run, by kind (`insertParagraph`, `load`, …). */
   opCounts: Record<string, number> = {};
 
@@ -235,6 +239,11 @@ export interface WordSimulation {
   failOn(failure: SimFailure): void;
   failSync(syncNumber: number): void;
   clearFailures(): void;
+  /**
+   * Runs a function command as Office does when its button is clicked: calls the function associated with `name`
+   * (`Office.actions.associate`) and resolves when it calls `event.completed()`. Rejects when none is associated.
+   */
+  runCommand(name: string): Promise<void>;
   /** Sets `Word`, `Office` and `OfficeExtension` on `target` (default `globalThis`); returns a function restoring them. */
   install(target?: Record<string, unknown>): () => void;
 }
@@ -361,6 +370,8 @@ export function createWordSimulation(options: WordSimulationOptions): WordSimula
     },
     RequestContext: SimRequestContext,
   };
+  const actions = new Map<string, (event: { completed(): void }) => void>();
+  const shared = options.sharedRuntime ?? false;
   const Office = {
     HostType: { Word: 'Word' },
     PlatformType: { PC: 'PC', OfficeOnline: 'OfficeOnline' },
@@ -369,7 +380,24 @@ export function createWordSimulation(options: WordSimulationOptions): WordSimula
       platform: 'PC',
       requirements: {
         isSetSupported: (name: string, version?: string): boolean =>
-          name === 'WordApi' && versionAtLeast(state.apiVersion, version ?? '1.1'),
+          (name === 'WordApi' && versionAtLeast(state.apiVersion, version ?? '1.1')) ||
+          (name === 'SharedRuntime' && shared && versionAtLeast('1.1', version ?? '1.1')),
+      },
+    },
+    actions: {
+      associate(name: string, action: (event: { completed(): void }) => void): void {
+        actions.set(name, action);
+      },
+    },
+    addin: {
+      showAsTaskpane(): Promise<void> {
+        if (!shared) {
+          return Promise.reject(
+            new SimOfficeError('NotSupported', 'showAsTaskpane needs a shared runtime (SharedRuntime 1.1).'),
+          );
+        }
+        state.taskpaneShown += 1;
+        return Promise.resolve();
       },
     },
     onReady(
@@ -392,6 +420,11 @@ export function createWordSimulation(options: WordSimulationOptions): WordSimula
     },
     failSync(syncNumber) {
       failingSyncs.add(syncNumber);
+    },
+    runCommand(name) {
+      const action = actions.get(name);
+      if (!action) return Promise.reject(new Error(`No function is associated with the command "${name}".`));
+      return new Promise<void>((resolve) => action({ completed: resolve }));
     },
     clearFailures() {
       rules = [];

@@ -2,6 +2,7 @@
 import '../helpers/web-platform';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { App } from '../../../taskpane/components/App';
+import { requestSelectionRun } from '../../../taskpane/selection-request';
 import { SETTINGS_KEY, type Settings } from '../../../taskpane/settings';
 import type { SummaryEvent } from '../../../localhost-engine/api/schemas';
 import { fakeEngine, health, ndjsonChunks, runEvents, type FakeEngine } from '../helpers/fake-engine';
@@ -323,6 +324,22 @@ describe('App', () => {
       length: 'long',
     });
     await screen.findByText('Engine connected');
+  });
+
+  it('"Summarize selection" from the context menu switches the open pane to the selection and starts', async () => {
+    storeSettings({ scope: 'document', output: 'none' });
+    const engine = fakeEngine([{ kind: 'stream', chunks: ndjsonChunks(runEvents(['Selected.'])) }]);
+    const port = fakeWordPort();
+    renderPane(engine, port);
+    await screen.findByText('Engine connected');
+    expect(screen.getByRole('radio', { name: 'Whole document' })).toHaveProperty('checked', true);
+    act(() => requestSelectionRun(true));
+    await waitFor(() => expect(screen.getByTestId('summary-text').textContent).toBe('Selected.'));
+    expect(port.readSelection).toHaveBeenCalledTimes(1);
+    expect(port.readDocument).not.toHaveBeenCalled();
+    expect(screen.getByRole('radio', { name: 'Selection' })).toHaveProperty('checked', true);
+    // For this session only, like the menu's old URL: the stored choice is untouched.
+    expect(JSON.parse(localStorage.getItem(SETTINGS_KEY)!)).toMatchObject({ scope: 'document' });
   });
 
   it('engine down: guidance to start it, Summarize blocked, and recovery when it returns', async () => {
