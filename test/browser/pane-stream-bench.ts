@@ -9,15 +9,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { SummaryEvent } from '../../localhost-engine/api/schemas';
 import type { ModelHealth, SummaryRequest, Summarizer } from '../../localhost-engine/summarize/summarizer';
+import { CHROMIUM, launchChromium } from '../helpers/pane-browser';
 import { startTestEngine } from '../helpers/test-engine';
 import { writeBenchmarksMd } from '../../bench/benchmarks-md';
 import { SIMULATION_GLOBAL, wordSimulationBundle } from '../helpers/word-simulation-bundle';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const PANE_HTML = path.join(ROOT, 'dist', 'taskpane', 'taskpane.html');
 const OUT = path.join(ROOT, 'bench', 'results', 'pane-stream.json');
 
@@ -101,19 +100,7 @@ async function main(): Promise<void> {
   const engine = await startTestEngine(path.join(ROOT, '.cache', 'no-model'), {
     summarizer: new PacedFakeSummarizer(),
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const browser = await launchChromium();
   const chromiumVersion = browser.version();
   const rows: Row[] = [];
   try {

@@ -9,24 +9,18 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { startEngine } from '../../localhost-engine/server';
 import type { WordSimulation, WordSimulationOptions } from '../word-simulation/word-simulation';
+import { haveChromium, launchChromium, openPane } from '../helpers/pane-browser';
 import { request, startTestEngine, testCertificate, type TestEngine } from '../helpers/test-engine';
-import { SIMULATION_GLOBAL, wordSimulationBundle } from '../helpers/word-simulation-bundle';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const PANE_HTML = path.join(ROOT, 'dist', 'taskpane', 'taskpane.html');
 const SCREENSHOT = path.join(ROOT, 'test-results', 'taskpane-after-run.png');
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI) throw new Error(`Chromium is required in CI (expected at ${CHROMIUM}).`);
-  console.warn(`browser tests skipped: no ${CHROMIUM} — apt-get install chromium`);
-}
-const describeInBrowser = haveChromium ? describe : describe.skip;
+const describeInBrowser = haveChromium() ? describe : describe.skip;
 
 /** A small but realistic document: title, headings, paragraphs, a list and a table. */
 const DOCUMENT: WordSimulationOptions = {
@@ -112,46 +106,10 @@ describeInBrowser('task pane in Chromium against the real engine', () => {
       throw new Error(`${PANE_HTML} is missing: run npm run build:taskpane`);
     }
     modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
-    const bundle = await wordSimulationBundle();
     engine = await startTestEngine(modelDir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
-    // The width of Word's task pane.
-    const context = await browser.newContext({
-      ignoreHTTPSErrors: true,
-      viewport: { width: 360, height: 900 },
-    });
-    page = await context.newPage();
+    browser = await launchChromium();
     // Nothing leaves the machine: every request to another host is recorded and aborted.
-    await page.route('**/*', (route) => {
-      const { hostname } = new URL(route.request().url());
-      if (hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]') {
-        return route.continue();
-      }
-      foreignRequests.push(route.request().url());
-      return route.abort('blockedbyclient');
-    });
-    // The simulation is defined before any of the page's scripts run, so the loader skips Office.js.
-    await page.addInitScript({ content: bundle });
-    await page.addInitScript({
-      content: `(() => {
-        const sim = window.${SIMULATION_GLOBAL}.createWordSimulation(${JSON.stringify(DOCUMENT)});
-        sim.install(window);
-        window.__sim = sim;
-      })();`,
-    });
-    await page.goto(`${engine.url}/`);
+    page = await openPane(browser, `${engine.url}/`, DOCUMENT, foreignRequests);
     await visible(page.getByText('Engine connected'));
   }, 60_000);
 
@@ -164,7 +122,7 @@ describeInBrowser('task pane in Chromium against the real engine', () => {
     await page.getByRole('radio', { name: 'Whole document' }).check();
     await choose('Output', 'New section at the top');
     await watchSummaryText();
-    await page.getByRole('button', { name: 'Summarize' }).click();
+    await page.getByRole('button', { name: 'Summarize', exact: true }).click();
     await withText(notice(), /Inserted at the top of the document/);
 
     // The text grew in several steps while the stream was going (not one render at the end).
@@ -201,7 +159,7 @@ describeInBrowser('task pane in Chromium against the real engine', () => {
     const selection = await page.evaluate(() => (window as unknown as SimWindow).__sim.state.selection());
     await page.getByRole('radio', { name: 'Selection' }).check();
     await choose('Output', 'A comment on the selection');
-    await page.getByRole('button', { name: 'Summarize' }).click();
+    await page.getByRole('button', { name: 'Summarize', exact: true }).click();
     await withText(notice(), /Inserted as a comment on the selection/);
 
     const comments = await page.evaluate(() => (window as unknown as SimWindow).__sim.state.comments());
@@ -214,7 +172,7 @@ describeInBrowser('task pane in Chromium against the real engine', () => {
   test('summarizes the whole document into a comment on each section', async () => {
     await page.getByRole('radio', { name: 'Whole document' }).check();
     await choose('Output', 'A comment on each section');
-    await page.getByRole('button', { name: 'Summarize' }).click();
+    await page.getByRole('button', { name: 'Summarize', exact: true }).click();
     await withText(notice(), /Inserted \d+ comments?/);
 
     const state = await page.evaluate(() => {
@@ -235,7 +193,7 @@ describeInBrowser('task pane in Chromium against the real engine', () => {
     await page.getByRole('radio', { name: 'Long' }).check();
     const before = await snapshot();
 
-    await page.getByRole('button', { name: 'Summarize' }).click();
+    await page.getByRole('button', { name: 'Summarize', exact: true }).click();
     const stop = page.getByRole('button', { name: 'Stop' });
     await visible(stop);
     // Some generated text is on screen (not only the placeholder) before stopping.
@@ -247,7 +205,7 @@ describeInBrowser('task pane in Chromium against the real engine', () => {
 
     await visible(page.getByText('Stopped. Nothing was inserted.'));
     await summary().and(page.locator('[aria-busy="false"]')).waitFor({ timeout: UI_TIMEOUT });
-    await visible(page.getByRole('button', { name: 'Summarize' }));
+    await visible(page.getByRole('button', { name: 'Summarize', exact: true }));
     await until(async () => {
       const res = await request(engine, { path: '/api/health' });
       const { queue } = JSON.parse(res.body) as { queue: { running: number; waiting: number } };

@@ -7,6 +7,7 @@
 import type { Paragraph, SummaryEvent } from '../../../localhost-engine/api/schemas';
 import { DocumentSummarizer } from '../../../localhost-engine/summarize/document-summarizer';
 import type { ChatMessage } from '../../../localhost-engine/summarize/prompt';
+import { citingAnswer } from '../../helpers/citing-answer';
 import { ScriptedGenerator } from '../../helpers/scripted-generator';
 
 type Done = Extract<SummaryEvent, { type: 'done' }>;
@@ -17,22 +18,6 @@ const para = (text: string, style: Paragraph['style'] = 'Normal'): Paragraph => 
 /** Clause i: words no other clause has, so the check can tell them apart. */
 const clause = (i: number): string =>
   `Clause ${i} obliges party${i} to deliver widget${i} within ${i + 3} days to depot${i}.`;
-
-/**
- * A model that cites: for each labelled line of the prompt's input (a paragraph, or a point of a summary), one
- * point made of that line's words and its labels, plus one malformed and one out-of-range citation.
- */
-function citingAnswer(messages: ChatMessage[]): string {
-  const prompt = messages[messages.length - 1].content;
-  const input = prompt.split('"""')[1] ?? '';
-  const lines = input.split('\n').filter((l) => /\[¶\d+/.test(l));
-  const points = lines.slice(0, 3).map((l) => {
-    const labels = [...l.matchAll(/¶(\d+)/g)].map((m) => `¶${m[1]}`);
-    const words = l.replace(/\[[^\]]*\]/g, '').replace(/^[-#|\s]+/, '');
-    return `- ${words.trim()} [${labels.join(', ')}]`;
-  });
-  return `${points.join('\n')}\n- A point with a broken citation [¶ and one past the end [¶99999].`;
-}
 
 async function run(
   summarizer: DocumentSummarizer,
@@ -71,11 +56,11 @@ describe('DocumentSummarizer citations', () => {
     expect(done.type).toBe('done');
     expect(deltas(events)).toBe(done.summary);
     expect(done.summary).not.toMatch(/[[¶]/);
-    expect(done.points!.map((p) => p.sources)).toEqual([[0], [1], [2], expect.any(Array)]);
-    expect(done.points!.slice(1, 3).every((p) => p.supported)).toBe(true);
+    expect(done.points!.map((p) => p.sources)).toEqual([[1], [2], expect.any(Array)]);
+    expect(done.points!.slice(0, 2).every((p) => p.supported)).toBe(true);
     // The point whose citations were malformed or out of range is attributed by the check instead.
-    expect(done.points![3].text).toBe('A point with a broken citation and one past the end.');
-    expect(done.points![3].sources.every((s) => s < short.length)).toBe(true);
+    expect(done.points![2].text).toBe('A point with a broken citation and one past the end.');
+    expect(done.points![2].sources.every((s) => s < short.length)).toBe(true);
     const section = events.find((e): e is Section => e.type === 'section')!;
     expect(section.points).toEqual(done.points);
     expect(done.coverage).toEqual({
@@ -120,9 +105,9 @@ describe('DocumentSummarizer citations', () => {
         const prompt = messages.at(-1)!.content;
         if (prompt.startsWith('These are summaries of consecutive sections')) {
           // A combine step that drops every citation but keeps the words.
-          return citingAnswer(messages).replace(/\s*\[[^\]]*\]/g, '');
+          return citingAnswer(messages, 3).replace(/\s*\[[^\]]*\]/g, '');
         }
-        return `${citingAnswer(messages)}\n- ${Array.from({ length: 40 }, (_, i) => `filler${i}`).join(' ')}.`;
+        return `${citingAnswer(messages, 3)}\n- ${Array.from({ length: 40 }, (_, i) => `filler${i}`).join(' ')}.`;
       },
     });
     const events = await run(

@@ -11,20 +11,10 @@ import {
   SUMMARY_TAG,
   WordError,
 } from '../../../taskpane/word';
-import {
-  createWordSimulation,
-  type WordSimulation,
-  type WordSimulationOptions,
-} from '../../word-simulation/word-simulation';
+import type { WordSimulationOptions } from '../../word-simulation/word-simulation';
+import { useWordSimulation } from './use-simulation';
 
-let restore: (() => void) | undefined;
-afterEach(() => restore?.());
-
-function setUp(options: WordSimulationOptions): WordSimulation {
-  const sim = createWordSimulation(options);
-  restore = sim.install();
-  return sim;
-}
+const { setUp } = useWordSimulation();
 
 const LEASE: WordSimulationOptions = {
   paragraphs: [

@@ -13,20 +13,10 @@ import {
   SUMMARY_TAG,
   WordError,
 } from '../../../taskpane/word';
-import {
-  createWordSimulation,
-  type WordSimulationOptions,
-  type WordSimulation,
-} from '../../word-simulation/word-simulation';
+import { createWordSimulation, type WordSimulationOptions } from '../../word-simulation/word-simulation';
+import { useWordSimulation } from './use-simulation';
 
-let restore: (() => void) | undefined;
-afterEach(() => restore?.());
-
-function setUp(options: WordSimulationOptions): WordSimulation {
-  const sim = createWordSimulation(options);
-  restore = sim.install();
-  return sim;
-}
+const { setUp, restore } = useWordSimulation();
 
 const REPORT: WordSimulationOptions = {
   paragraphs: [
@@ -88,7 +78,6 @@ describe('readDocument', () => {
     const doc = { paragraphs: [{ text: 'The old new term.', currentText: 'The new term.' }] };
     setUp({ ...doc, apiVersion: '1.4' });
     expect((await readDocument()).paragraphs[0].text).toBe('The new term.');
-    restore?.();
     setUp({ ...doc, apiVersion: '1.3' });
     expect((await readDocument()).paragraphs[0].text).toBe('The old new term.');
   });
@@ -455,8 +444,7 @@ describe('hasWordApi', () => {
     setUp({ paragraphs: ['x'], apiVersion: '1.3' });
     expect(hasWordApi('1.3')).toBe(true);
     expect(hasWordApi('1.4')).toBe(false);
-    restore?.();
-    restore = undefined;
+    restore();
     expect(hasWordApi('1.1')).toBe(false);
   });
 });
