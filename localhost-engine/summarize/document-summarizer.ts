@@ -41,7 +41,7 @@ import {
   type ResolvedOptions,
 } from './prompt';
 import { decodePartRecord, encodePartRecord, relativeLabels, type PartRecord } from './part-record';
-import { byCitations, sourcesThatFit } from './source-context';
+import { byCitations, MAX_SOURCE_SHARE, sourcesThatFit } from './source-context';
 import { cacheKey, SummaryCache } from './summary-cache';
 import { requestParagraphs, type ModelHealth, type Summarizer, type SummaryRequest } from './summarizer';
 import type {
@@ -562,6 +562,7 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
       byCitations(cited),
       run.source,
       run.context - maxNewTokens - MARGIN,
+      Math.floor(run.context * MAX_SOURCE_SHARE),
     );
     const result = await run.generate(sources ? messages(sources) : base, limits, onDelta, onStart);
     if (result.stopReason !== 'too_long' || !sources) return result;
