@@ -48,7 +48,9 @@ const LIST = `${ITEM}(?:${SEP}${ITEM})*`;
 // "[…]" with numbers; "(…)" only when a ¶ says it is a citation, since "(3)" is often the document's own text.
 const BRACKETED = String.raw`\[\s*${LIST}\s*\]`;
 const PARENTHESIZED = String.raw`\(\s*¶${LIST}\s*\)`;
-const BARE = String.raw`¶\s?\d{1,6}(?:\s*[-–—]\s*¶?\d{1,6})?(?:\s*,\s*¶\s?\d{1,6}(?:\s*[-–—]\s*¶?\d{1,6})?)*`;
+// One bare item: a list of them ("¶3, ¶4") is a run, so that a text splits into markers one way only (no regex here
+// can then backtrack exponentially on a long list the model wrote).
+const BARE = String.raw`¶\s?\d{1,6}(?:\s*[-–—]\s*¶?\d{1,6})?`;
 const MARKER = `(?:${BRACKETED}|${PARENTHESIZED}|${BARE})`;
 /** Markers next to each other ("[¶3][¶4]", "[¶3], [¶4]") are one run. */
 const RUN = `${MARKER}(?:[ \\t]*[,;]?[ \\t]*${MARKER})*`;
@@ -58,8 +60,8 @@ const DANGLING = String.raw`[ \t]*[[(]\s*¶[\d\s,;&¶–—-]*$`;
 const BROKEN = String.raw`[ \t]*[[(]\s*¶[\d\s,;&¶–—-]*?(?=\s*(?:[^\d\s,;&¶–—\])-]))`;
 
 const RUN_RE = new RegExp(RUN, 'giu');
+const HAS_RUN_RE = new RegExp(RUN, 'u');
 const ANY_RE = new RegExp(`[ \\t]*${RUN}|${DANGLING}|${BROKEN}`, 'gimu');
-const ONLY_MARKERS_RE = new RegExp(`^[\\s,;]*(?:${RUN}[\\s,;]*)*$`, 'u');
 const LEADING_RUN_RE = new RegExp(`^[ \\t]*${RUN}[ \\t]*`, 'u');
 const TRAILING_RUN_RE = new RegExp(`(?:${RUN})$`, 'u');
 
@@ -166,6 +168,11 @@ export class CitationFilter {
 const BULLET = /^\s*(?:[-*•‣◦▪]|\d{1,3}[.)])\s+/;
 const SENTENCES = new Intl.Segmenter('en', { granularity: 'sentence' });
 
+/** Whether a text holds citation markers and nothing else (but spaces and separators). */
+function onlyMarkers(text: string): boolean {
+  return HAS_RUN_RE.test(text) && !/[\p{L}\p{N}]/u.test(stripCitations(text));
+}
+
 /** A line that reads as a title rather than a claim: short, without a sentence's end, citing nothing. */
 function isTitleLine(line: string): boolean {
   const words = line.trim().split(/\s+/).length;
@@ -181,7 +188,7 @@ export function parsePoints(raw: string, paragraphCount: number): CitedPoint[] {
   const points: Array<{ raw: string; cites: string }> = [];
   for (const line of raw.split(/\r?\n/)) {
     if (!line.trim()) continue;
-    if (ONLY_MARKERS_RE.test(line)) {
+    if (onlyMarkers(line)) {
       if (points.length > 0) points[points.length - 1].cites += line;
       continue;
     }
@@ -199,7 +206,7 @@ export function parsePoints(raw: string, paragraphCount: number): CitedPoint[] {
         sentence = segment.slice(lead[0].length);
       }
       first = false;
-      if (ONLY_MARKERS_RE.test(sentence)) {
+      if (onlyMarkers(sentence)) {
         if (points.length > 0) points[points.length - 1].cites += sentence;
         continue;
       }

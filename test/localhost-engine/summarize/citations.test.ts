@@ -103,6 +103,16 @@ describe('CitationFilter', () => {
     }
   });
 
+  it('reads a long list of markers followed by text in one pass (no exponential backtracking)', () => {
+    const list = Array.from({ length: 60 }, (_, i) => `¶${i + 1}`).join(', ');
+    const text = `Rent is due ${list} and more text follows.`;
+    const filter = new CitationFilter();
+    const shown = [...text].map((ch) => filter.push(ch)).join('') + filter.end();
+    expect(shown).toBe('Rent is due and more text follows.');
+    expect(citedIndices(text, 100)).toHaveLength(60);
+    expect(parsePoints(`${list}\n${list} x.`, 100)).toEqual([{ text: 'x.', sources: expect.any(Array) }]);
+  });
+
   it('never shows a marker, even half of one, while it streams', () => {
     const filter = new CitationFilter();
     let shown = '';
