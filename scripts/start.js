@@ -3,15 +3,13 @@
 // starts the engine serving the pane and the API on https://localhost:3000, and sideloads manifest.xml into Word
 // desktop where Word is installed; elsewhere it prints how to add the manifest to Word on the web.
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const pidFile = path.join(root, '.cache', 'engine.pid');
 const manifest = path.join(root, 'manifest.xml');
-const bin = (name) =>
-  path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
 
 async function main() {
   const desktop = process.platform === 'win32' || process.platform === 'darwin';
@@ -38,16 +36,12 @@ async function main() {
   });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => engine.kill(signal));
 
-  if (desktop && fs.existsSync(bin('office-addin-dev-settings'))) {
-    const res = spawnSync(
-      bin('office-addin-dev-settings'),
-      ['sideload', manifest, 'desktop', '--app', 'word'],
-      {
-        stdio: 'inherit',
-        shell: process.platform === 'win32',
-      },
-    );
-    if (res.status === 0) return;
+  if (desktop) {
+    const { sideload } = require('../dist/localhost-engine/install/sideload');
+    const { currentInstallContext } = require('../dist/localhost-engine/install/install-context');
+    const registered = await sideload(manifest, currentInstallContext());
+    console.log(registered.detail);
+    if (registered.status === 'done' || registered.status === 'already') return;
   }
   const portFlag = process.argv.indexOf('--port');
   const port = portFlag > 0 ? process.argv[portFlag + 1] : process.env.LOCALSCRIBE_PORT || '3000';

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// `npm stop`: stops the engine `npm start` started and removes the sideloaded add-in from Word desktop.
+// `npm stop`: stops the engine `npm start` started and removes the add-in it registered with Word desktop.
 'use strict';
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -18,15 +17,13 @@ if (fs.existsSync(pidFile)) {
   fs.rmSync(pidFile, { force: true });
 } else console.log('No engine started by `npm start` is running.');
 
-const devSettings = path.join(
-  root,
-  'node_modules',
-  '.bin',
-  process.platform === 'win32' ? 'office-addin-dev-settings.cmd' : 'office-addin-dev-settings',
-);
-if ((process.platform === 'win32' || process.platform === 'darwin') && fs.existsSync(devSettings)) {
-  spawnSync(devSettings, ['unregister', path.join(root, 'manifest.xml')], {
-    stdio: 'inherit',
-    shell: process.platform === 'win32',
-  });
+// Takes back the registration `npm start` made (only while it still names this checkout's manifest).
+const sideloadJs = path.join(root, 'dist', 'localhost-engine', 'install', 'sideload.js');
+if (fs.existsSync(sideloadJs)) {
+  const { removeSideload } = require(sideloadJs);
+  const { currentInstallContext } = require('../dist/localhost-engine/install/install-context');
+  removeSideload(path.join(root, 'manifest.xml'), currentInstallContext()).then(
+    (removed) => removed && console.log('Removed LocalScribe from Word desktop.'),
+    (err) => console.error(`Could not remove LocalScribe from Word desktop: ${err.message}`),
+  );
 }
