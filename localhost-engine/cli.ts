@@ -15,8 +15,10 @@ import { COMMAND_LINE_UPSTREAM_ID, type UpstreamFlags } from './upstream/upstrea
 import { MODEL_MISSING_MESSAGE } from './routes/summarize';
 import { CatalogError } from './model-store/catalog';
 import { MODELS_USAGE, modelsCommand, ModelsUsageError } from './model-store/models-command';
+import { VERSION } from './version';
 
 const USAGE = `Usage:
+  localscribe --version
   localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--optimized-copy on|off]
                     [--config FILE] [--cert F --key F] [UPSTREAM]
   localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
@@ -82,6 +84,7 @@ function parse(argv: string[]) {
         'upstream-allow-http': { type: 'boolean' },
         backend: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (err) {
@@ -222,6 +225,10 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   try {
     const { values, positionals } = parse(argv);
     const [command, ...rest] = positionals;
+    if (values.version) {
+      io.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
     if (values.help || !command) {
       io.stdout.write(`${USAGE}\n`);
       return values.help ? 0 : 2;
