@@ -16,15 +16,18 @@ import { MODEL_MISSING_MESSAGE } from './routes/summarize';
 import { CatalogError } from './model-store/catalog';
 import { MODELS_USAGE, modelsCommand, ModelsUsageError } from './model-store/models-command';
 import { VERSION } from './version';
+import { RotatingFile } from './logging/rotating-file';
+import { INSTALL_COMMANDS, INSTALL_USAGE, installCli, InstallUsageError } from './install/install-cli';
 
 const USAGE = `Usage:
   localscribe --version
   localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--optimized-copy on|off]
-                    [--config FILE] [--cert F --key F] [UPSTREAM]
+                    [--config FILE] [--cert F --key F] [--log-file FILE] [UPSTREAM]
   localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
                         [--model DIR] [--device D] [--optimized-copy on|off] [--ndjson] [--citations]
                         [UPSTREAM] [--backend ID]
 ${MODELS_USAGE}
+${INSTALL_USAGE}
 
 UPSTREAM: --upstream URL --upstream-model NAME [--upstream-context TOKENS] [--upstream-key-env VARIABLE]
           [--upstream-ca FILE] [--upstream-allow-http]
@@ -75,6 +78,7 @@ function parse(argv: string[]) {
         'hub-url': { type: 'string' },
         'models-dir': { type: 'string' },
         catalog: { type: 'string' },
+        'log-file': { type: 'string' },
         json: { type: 'boolean' },
         upstream: { type: 'string' },
         'upstream-model': { type: 'string' },
@@ -104,17 +108,26 @@ function upstreamFlags(values: ReturnType<typeof parse>['values']): UpstreamFlag
   };
 }
 
-async function serve(flags: Flags, models: ModelFlags = {}): Promise<number> {
-  const config = resolveConfig(flags);
-  const engine = await startEngine(config, { models });
-  closeOnSignals(engine);
-  engine.app.log.info(
-    `LocalScribe engine on ${engine.url} (model folder ${engine.modelDir}, device ${config.device})`,
-  );
-  for (const u of config.upstreams ?? []) {
+async function serve(flags: Flags, models: ModelFlags = {}, logFile?: string): Promise<number> {
+  // As a service the engine logs to a rotating file in the data folder, a failure to start included.
+  const log = logFile ? new RotatingFile(logFile) : undefined;
+  try {
+    const config = resolveConfig(flags);
+    const engine = await startEngine(config, { models, logger: log && { level: 'info', stream: log } });
+    closeOnSignals(engine);
     engine.app.log.info(
-      `backend "${u.id}": ${u.model} at ${u.baseUrl}${u.apiKeyEnv ? ` (key from $${u.apiKeyEnv})` : ''}`,
+      `LocalScribe engine on ${engine.url} (model folder ${engine.modelDir}, device ${config.device})`,
     );
+    for (const u of config.upstreams ?? []) {
+      engine.app.log.info(
+        `backend "${u.id}": ${u.model} at ${u.baseUrl}${u.apiKeyEnv ? ` (key from $${u.apiKeyEnv})` : ''}`,
+      );
+    }
+  } catch (err) {
+    log?.write(
+      `${JSON.stringify({ level: 50, time: Date.now(), msg: `The engine did not start: ${(err as Error).message}` })}\n`,
+    );
+    throw err;
   }
   return new Promise<number>(() => undefined); // runs until a signal closes it
 }
@@ -223,6 +236,7 @@ async function summarize(
  */
 export async function main(argv: string[], io: Io = process): Promise<number> {
   try {
+    if (INSTALL_COMMANDS.has(argv[0])) return await installCli(argv, io);
     const { values, positionals } = parse(argv);
     const [command, ...rest] = positionals;
     if (values.version) {
@@ -252,13 +266,14 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
           catalog: values.catalog,
           config: values.config,
         },
+        values['log-file'],
       );
     }
     if (command === 'models') return await modelsCommand(rest, values, io);
     if (command === 'summarize') return await summarize(rest[0], values, io);
     throw new UsageError(`Unknown command "${command}".`);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ModelsUsageError) {
+    if (err instanceof UsageError || err instanceof ModelsUsageError || err instanceof InstallUsageError) {
       io.stderr.write(`${err.message}\n\n${USAGE}\n`);
       return 2;
     }

@@ -12,10 +12,12 @@ export type InstallEntry =
   | { kind: 'file'; path: string }
   /** A folder setup created; removed on uninstall when nothing else is left in it. */
   | { kind: 'dir'; path: string }
+  /** The service's log folder: LocalScribe's own logs, removed with everything in it. */
+  | { kind: 'logs'; path: string }
   /** A registry value setup set (Windows); deleted, or given back its `previous` data. */
   | { kind: 'registry-value'; key: string; name: string; previous: string | null }
-  /** The login service setup installed. */
-  | { kind: 'service'; name: string }
+  /** The login service setup installed (its files are entries of their own, before it). */
+  | { kind: 'service'; description: string }
   /** The certificate authority office-addin-dev-certs installed in the user's store at setup's request. */
   | { kind: 'certificate'; caFile: string }
   /** A model setup downloaded into the models folder. */

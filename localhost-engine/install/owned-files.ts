@@ -24,16 +24,17 @@ export interface WrittenFile {
 }
 
 /**
- * Writes `content` to `file` unless it already holds exactly that. Entries (folders and the file) are returned
- * only for what did not exist before, so a file the user had is never recorded as setup's.
+ * Writes `content` to `file` unless it already holds exactly those bytes. Entries (folders and the file) are
+ * returned only for what did not exist before, so a file the user had is never recorded as setup's.
  */
-export function writeOwnedFile(file: string, content: string, mode?: number): WrittenFile {
+export function writeOwnedFile(file: string, content: string | Buffer): WrittenFile {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const entries = makeDirs(path.dirname(file));
   if (existsSync(file)) {
-    if (readFileSync(file, 'utf8') === content) return { status: 'unchanged', entries };
-    writeFileSync(file, content, { mode });
+    if (readFileSync(file).equals(bytes)) return { status: 'unchanged', entries };
+    writeFileSync(file, bytes);
     return { status: 'updated', entries };
   }
-  writeFileSync(file, content, { mode });
+  writeFileSync(file, bytes);
   return { status: 'created', entries: [...entries, { kind: 'file', path: file }] };
 }

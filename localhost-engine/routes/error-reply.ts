@@ -37,7 +37,8 @@ export function errorReply(err: FastifyError & { code?: string }, request: Fasti
   const statusCode = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
   const internal = statusCode >= 500 && !(err.code && !err.code.startsWith('FST_') && statusCode === 503);
   if (internal) request.log.error({ err, url: request.url }, 'request failed');
-  else request.log.info({ code: err.code, statusCode, message: err.message }, 'request refused');
+  // Not the message: a JSON parser's quotes the body, and the log must never hold a document's text.
+  else request.log.info({ code: err.code, statusCode }, 'request refused');
   const code =
     (err.code && CODES[err.code]) ??
     (err.validation ? 'invalid_request' : err.code) ??

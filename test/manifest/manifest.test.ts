@@ -5,10 +5,9 @@
  * resolves to a resource of the right kind, ids are unique, every URL is on one HTTPS origin and names a file the
  * build serves (the pane from dist/taskpane/ at "/", icons from assets/ at "/assets/"), icons have their sizes.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { validateXml } from '../helpers/validate-xml';
 
 const ROOT = resolve(__dirname, '../..');
 const MANIFEST = join(ROOT, 'manifest.xml');
@@ -18,14 +17,7 @@ const BT = 'http://schemas.microsoft.com/office/officeappbasictypes/1.0';
 const source = readFileSync(MANIFEST, 'utf8');
 const manifest = new DOMParser().parseFromString(source, 'application/xml');
 
-function validate(xml: string): { valid: boolean; errors: string[] } {
-  const file = join(mkdtempSync(join(tmpdir(), 'manifest-')), 'manifest.xml');
-  writeFileSync(file, xml);
-  const out = execFileSync(process.execPath, [join(__dirname, 'validate-xsd.mjs'), file, SCHEMA], {
-    encoding: 'utf8',
-  });
-  return JSON.parse(out) as { valid: boolean; errors: string[] };
-}
+const validate = (xml: string) => validateXml(xml, SCHEMA);
 
 const all = (name: string): Element[] =>
   Array.from(manifest.getElementsByTagName('*')).filter((e) => e.localName === name);

@@ -1,0 +1,134 @@
+/**
+ * The commands that install LocalScribe for a user and look after it: `localscribe service …` (and, as they land,
+ * setup, uninstall and doctor). They parse their own flags, so the engine's command line stays as it is.
+ */
+import { parseArgs } from 'node:util';
+import { currentInstallContext, type InstallContext } from './install-context';
+import { addToInstallRecord, readInstallRecord, writeRecord } from './install-record';
+import {
+  installService,
+  platformLogHint,
+  serviceAdapterFor,
+  serviceFiles,
+  serviceStatus,
+  tailEngineLog,
+  uninstallService,
+} from './service/service-command';
+import { serviceSpec } from './service/service-adapter';
+
+export const INSTALL_USAGE = `  localscribe service install|uninstall|status|logs [--lines N]`;
+
+/** The first words of the commands this module runs. */
+export const INSTALL_COMMANDS: ReadonlySet<string> = new Set(['service']);
+
+/** A mistake in how an install command was called: printed with the usage, exit code 2. */
+export class InstallUsageError extends Error {}
+
+export interface InstallIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+
+/** A line of the engine's JSON log as a person reads it: time, level, message, then the other fields. */
+export function formatLogLine(line: string): string {
+  try {
+    const {
+      level,
+      time,
+      msg,
+      pid: _pid,
+      hostname: _host,
+      ...rest
+    } = JSON.parse(line) as Record<string, unknown>;
+    const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+    return `${new Date(Number(time)).toISOString()} ${LEVELS[Number(level)] ?? level} ${String(msg ?? '')}${extra}`;
+  } catch {
+    return line;
+  }
+}
+
+async function service(
+  args: string[],
+  values: { lines?: string },
+  io: InstallIo,
+  ctx: InstallContext,
+): Promise<number> {
+  const [sub, extra] = args;
+  if (extra !== undefined) throw new InstallUsageError(`Unexpected argument "${extra}".`);
+  const adapter = serviceAdapterFor(ctx.platform);
+  switch (sub) {
+    case 'install': {
+      const result = await installService(ctx, adapter);
+      addToInstallRecord(ctx.dataDir, ...result.entries);
+      (result.status === 'failed' ? io.stderr : io.stdout).write(`${result.detail}\n`);
+      return result.status === 'failed' ? 1 : 0;
+    }
+    case 'uninstall': {
+      await uninstallService(ctx, adapter);
+      const files = new Set(serviceFiles(ctx, adapter));
+      writeRecord(
+        ctx.dataDir,
+        readInstallRecord(ctx.dataDir).filter(
+          (e) => e.kind !== 'service' && !(e.kind === 'file' && files.has(e.path)),
+        ),
+      );
+      io.stdout.write(`Removed the ${adapter.description}. The engine no longer starts at login.\n`);
+      return 0;
+    }
+    case 'status': {
+      const status = await serviceStatus(ctx, adapter);
+      io.stdout.write(
+        `${adapter.description}: ${status.state} (${status.detail})\nLog: ${serviceSpec(ctx).logFile}\n`,
+      );
+      return status.state === 'running' ? 0 : 1;
+    }
+    case 'logs': {
+      const lines = Number(values.lines ?? '50');
+      if (!Number.isInteger(lines) || lines < 1)
+        throw new InstallUsageError(`--lines must be a whole number (got "${values.lines}").`);
+      const { logFile } = serviceSpec(ctx);
+      const tail = tailEngineLog({ logFile }, lines);
+      if (tail.length === 0) io.stdout.write(`No engine log yet at ${logFile}.\n`);
+      for (const line of tail) io.stdout.write(`${formatLogLine(line)}\n`);
+      io.stderr.write(
+        `(${logFile}; what the process printed outside it: ${platformLogHint(ctx, adapter)})\n`,
+      );
+      return 0;
+    }
+    default:
+      throw new InstallUsageError(
+        sub
+          ? `Unknown service command "${sub}".`
+          : 'Say what to do with the service: install, uninstall, status or logs.',
+      );
+  }
+}
+
+/**
+ * Runs an install command (`argv[0]` is one of {@link INSTALL_COMMANDS}); resolves with the exit code.
+ * @throws {InstallUsageError} for unknown flags or arguments (the CLI prints the usage).
+ */
+export async function installCli(
+  argv: string[],
+  io: InstallIo,
+  ctx: InstallContext = currentInstallContext(),
+): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { lines: { type: 'string' } } });
+  } catch (err) {
+    throw new InstallUsageError((err as Error).message);
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (command === 'service') return service(rest, parsed.values, io, ctx);
+  throw new InstallUsageError(`Unknown command "${command}".`);
+}
