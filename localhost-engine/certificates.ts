@@ -36,6 +36,23 @@ export async function makeSelfSignedCertificate(): Promise<{ key: string; cert: 
   return { key: pems.private, cert: pems.cert };
 }
 
+/** Where the engine looks for its certificate and key when none is configured, in order. */
+export function certificateLocations(
+  dataDir: string,
+  home: string = os.homedir(),
+): Array<{ source: TlsFiles['source']; cert: string; key: string }> {
+  const devCerts = path.join(home, '.office-addin-dev-certs');
+  const own = path.join(dataDir, 'certs');
+  return [
+    {
+      source: 'office-addin-dev-certs',
+      cert: path.join(devCerts, 'localhost.crt'),
+      key: path.join(devCerts, 'localhost.key'),
+    },
+    { source: 'self-signed', cert: path.join(own, 'localhost.crt'), key: path.join(own, 'localhost.key') },
+  ];
+}
+
 /**
  * Finds or makes the engine's certificate.
  * @throws Error when configured files cannot be read (the message names them).
@@ -53,22 +70,19 @@ export async function loadTlsFiles(
       throw new Error(`Cannot read the TLS certificate or key: ${(err as Error).message}`);
     }
   }
-  const devCerts = path.join(os.homedir(), '.office-addin-dev-certs');
-  if (existsSync(path.join(devCerts, 'localhost.crt')) && existsSync(path.join(devCerts, 'localhost.key'))) {
+  const [devCerts, own] = certificateLocations(dataDir);
+  if (existsSync(devCerts.cert) && existsSync(devCerts.key)) {
     return {
-      cert: readFileSync(path.join(devCerts, 'localhost.crt'), 'utf8'),
-      key: readFileSync(path.join(devCerts, 'localhost.key'), 'utf8'),
-      source: 'office-addin-dev-certs',
+      cert: readFileSync(devCerts.cert, 'utf8'),
+      key: readFileSync(devCerts.key, 'utf8'),
+      source: devCerts.source,
     };
   }
-  const dir = path.join(dataDir, 'certs');
-  const cert = path.join(dir, 'localhost.crt');
-  const key = path.join(dir, 'localhost.key');
-  if (!existsSync(cert) || !existsSync(key)) {
+  if (!existsSync(own.cert) || !existsSync(own.key)) {
     const made = await makeSelfSignedCertificate();
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(key, made.key, { mode: 0o600 });
-    writeFileSync(cert, made.cert);
+    mkdirSync(path.dirname(own.cert), { recursive: true });
+    writeFileSync(own.key, made.key, { mode: 0o600 });
+    writeFileSync(own.cert, made.cert);
   }
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8'), source: 'self-signed' };
+  return { cert: readFileSync(own.cert, 'utf8'), key: readFileSync(own.key, 'utf8'), source: own.source };
 }

@@ -166,7 +166,8 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
   };
 }
 
-function defaultModelStore(config: EngineConfig, flags: ModelFlags = {}): ModelStore {
+/** The model store for these settings: the catalog, the models folder and the hub from flags, env and config. */
+export function defaultModelStore(config: EngineConfig, flags: ModelFlags = {}): ModelStore {
   const settings = resolveModelSettings(flags);
   return new ModelStore({
     catalog: loadCatalog(settings.catalogFile),
@@ -182,7 +183,7 @@ function defaultModelStore(config: EngineConfig, flags: ModelFlags = {}): ModelS
  * picks: an installed catalog model for the device, the legacy folder, the predecessor's, or where the device's
  * default model will be downloaded to.
  */
-async function chooseModelDir(config: EngineConfig, store: ModelStore | null): Promise<string> {
+export async function chooseModelDir(config: EngineConfig, store: ModelStore | null): Promise<string> {
   const legacy = path.join(userDataDir(), 'models', DEFAULT_MODEL_NAME);
   const defaulted = config.modelDir === legacy || config.modelDir === predecessorModelDir();
   return store && defaulted ? store.pickModelDir([legacy]) : config.modelDir;

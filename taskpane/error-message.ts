@@ -27,6 +27,15 @@ export function describeError(error: unknown): ErrorMessage {
         body: `${error.message} Install one with \`localscribe models download\`.`,
       };
     }
+    if (code === 'model_error') {
+      return {
+        intent: 'error',
+        source: 'engine',
+        code,
+        title: 'The model could not be loaded',
+        body: `${error.message} Run \`localscribe doctor\`: it checks the model and says how to fix it.`,
+      };
+    }
     if (error.retryAfterSeconds !== undefined && (error.status === 429 || error.status === 503)) {
       return {
         intent: 'warning',
@@ -42,7 +51,7 @@ export function describeError(error: unknown): ErrorMessage {
         source: 'engine',
         code,
         title: 'The engine is not running',
-        body: 'Start it with `npm start` (or `localscribe serve`), then try again.',
+        body: 'Start it with `localscribe service install` (or `npm start` in a clone), then try again. If it still does not answer, `localscribe doctor` says why.',
       };
     }
     return { intent: 'error', source: 'engine', code, title: 'The summary failed', body: error.message };

@@ -15,11 +15,14 @@ import {
   uninstallService,
 } from './service/service-command';
 import { serviceSpec } from './service/service-adapter';
+import { formatReport, runDoctor } from './doctor/doctor';
+import { resolveConfig } from '../config';
 
-export const INSTALL_USAGE = `  localscribe service install|uninstall|status|logs [--lines N]`;
+export const INSTALL_USAGE = `  localscribe service install|uninstall|status|logs [--lines N]
+  localscribe doctor [--json] [--port N] [--config FILE] [--model DIR] [--models-dir DIR]`;
 
 /** The first words of the commands this module runs. */
-export const INSTALL_COMMANDS: ReadonlySet<string> = new Set(['service']);
+export const INSTALL_COMMANDS: ReadonlySet<string> = new Set(['service', 'doctor']);
 
 /** A mistake in how an install command was called: printed with the usage, exit code 2. */
 export class InstallUsageError extends Error {}
@@ -124,11 +127,44 @@ export async function installCli(
 ): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { lines: { type: 'string' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        lines: { type: 'string' },
+        json: { type: 'boolean' },
+        port: { type: 'string' },
+        config: { type: 'string' },
+        model: { type: 'string' },
+        device: { type: 'string' },
+        'models-dir': { type: 'string' },
+        'hub-url': { type: 'string' },
+        catalog: { type: 'string' },
+      },
+    });
   } catch (err) {
     throw new InstallUsageError((err as Error).message);
   }
   const [command, ...rest] = parsed.positionals;
-  if (command === 'service') return service(rest, parsed.values, io, ctx);
+  const { values } = parsed;
+  if (command === 'service') return service(rest, values, io, ctx);
+  if (command === 'doctor') {
+    if (rest.length > 0) throw new InstallUsageError(`Unexpected argument "${rest[0]}".`);
+    const config = resolveConfig(
+      { port: values.port, config: values.config, model: values.model, device: values.device },
+      ctx.env,
+    );
+    const report = await runDoctor(ctx, {
+      config,
+      models: {
+        modelsDir: values['models-dir'],
+        hubUrl: values['hub-url'],
+        catalog: values.catalog,
+        config: values.config,
+      },
+    });
+    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    return report.ok ? 0 : 1;
+  }
   throw new InstallUsageError(`Unknown command "${command}".`);
 }

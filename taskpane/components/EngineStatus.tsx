@@ -66,8 +66,13 @@ export function EngineStatus({ engine, download }: EngineStatusProps) {
             <Text weight="semibold">The LocalScribe engine is not running.</Text>
           </div>
           <Text as="p" block>
-            Start it with <code className={styles.code}>npm start</code> in the LocalScribe folder, or{' '}
-            <code className={styles.code}>localscribe serve</code>. This pane reconnects by itself.
+            Start it with <code className={styles.code}>localscribe service install</code> (it then starts at
+            every login), or <code className={styles.code}>npm start</code> in a LocalScribe clone. This pane
+            reconnects by itself.
+          </Text>
+          <Text as="p" block>
+            If it does not, <code className={styles.code}>localscribe doctor</code> says what is wrong and how
+            to fix it.
           </Text>
           {engine.refresh && (
             <Button size="small" onClick={engine.refresh}>
@@ -110,7 +115,8 @@ function ModelLine({ engine, download }: EngineStatusProps) {
     case 'error':
       return (
         <Text role="status" block>
-          Model {model.id} failed to load{model.error ? `: ${model.error}` : '.'}
+          Model {model.id} failed to load{model.error ? `: ${model.error}` : '.'}{' '}
+          <code className={styles.code}>localscribe doctor</code> checks the model and says how to fix it.
         </Text>
       );
     case 'ready':

@@ -40,9 +40,13 @@ export function toEngineError(cause: unknown, signal?: AbortSignal): EngineError
   if (signal?.aborted || (cause instanceof Error && cause.name === 'AbortError')) {
     return new EngineError('aborted', 'The request was stopped.', { cause });
   }
-  return new EngineError('engine_unreachable', 'The LocalScribe engine is not reachable. Is it running?', {
-    cause,
-  });
+  return new EngineError(
+    'engine_unreachable',
+    'The LocalScribe engine is not reachable. Is it running? `localscribe doctor` says why not.',
+    {
+      cause,
+    },
+  );
 }
 
 /**

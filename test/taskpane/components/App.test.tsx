@@ -261,6 +261,32 @@ describe('App', () => {
     expect(summarizeButton()).toBeTruthy();
   });
 
+  it('model errors point to localscribe doctor: a model that failed to load, and a 503 model_error', async () => {
+    const engine = fakeEngine(
+      [
+        {
+          kind: 'status',
+          status: 503,
+          body: {
+            statusCode: 503,
+            code: 'model_error',
+            error: 'Service Unavailable',
+            message: 'The model could not be loaded: model.onnx is truncated.',
+          },
+        },
+      ],
+      health({ state: 'error', error: 'model.onnx is truncated' }),
+    );
+    renderPane(engine);
+    expect(await screen.findByText(/failed to load: model\.onnx is truncated/)).toBeTruthy();
+    expect(screen.getByText('localscribe doctor')).toBeTruthy();
+    fireEvent.click(summarizeButton());
+    const bar = await screen.findByText('The model could not be loaded');
+    expect(
+      within(bar.closest('[data-source]') as HTMLElement).getByText(/Run `localscribe doctor`/),
+    ).toBeTruthy();
+  });
+
   it('error: an error event in the stream, and a busy engine with Retry-After', async () => {
     const engine = fakeEngine([
       {
@@ -346,8 +372,9 @@ describe('App', () => {
     const engine = fakeEngine([], 'down');
     renderPane(engine);
     expect(await screen.findByText('The LocalScribe engine is not running.')).toBeTruthy();
+    expect(screen.getByText('localscribe service install')).toBeTruthy();
     expect(screen.getByText('npm start')).toBeTruthy();
-    expect(screen.getByText('localscribe serve')).toBeTruthy();
+    expect(screen.getByText('localscribe doctor')).toBeTruthy();
     expect(summarizeButton().getAttribute('aria-disabled')).toBe('true');
     expect(screen.getByText('Start the engine first.')).toBeTruthy();
     act(() => {
