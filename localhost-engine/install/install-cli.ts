@@ -17,19 +17,33 @@ import {
 import { serviceSpec } from './service/service-adapter';
 import { formatReport, runDoctor } from './doctor/doctor';
 import { resolveConfig } from '../config';
+import { defaultModelStore } from '../server';
+import { runSetup } from './setup-command';
+import { runUninstall } from './uninstall-command';
 
-export const INSTALL_USAGE = `  localscribe service install|uninstall|status|logs [--lines N]
+export const INSTALL_USAGE = `  localscribe setup [--no-trust] [--no-service] [--no-sideload] [--no-download]
+  localscribe uninstall
+  localscribe service install|uninstall|status|logs [--lines N]
   localscribe doctor [--json] [--port N] [--config FILE] [--model DIR] [--models-dir DIR]`;
 
 /** The first words of the commands this module runs. */
-export const INSTALL_COMMANDS: ReadonlySet<string> = new Set(['service', 'doctor']);
+export const INSTALL_COMMANDS: ReadonlySet<string> = new Set(['setup', 'uninstall', 'service', 'doctor']);
+
+const SETTINGS = ['port', 'config', 'model', 'device', 'models-dir', 'hub-url', 'catalog'];
+/** The flags each command takes. */
+const FLAGS: Record<string, string[]> = {
+  service: ['lines'],
+  doctor: ['json', ...SETTINGS],
+  setup: ['no-trust', 'no-service', 'no-sideload', 'no-download', ...SETTINGS],
+  uninstall: SETTINGS,
+};
 
 /** A mistake in how an install command was called: printed with the usage, exit code 2. */
 export class InstallUsageError extends Error {}
 
 export interface InstallIo {
   stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
 const LEVELS: Record<number, string> = {
@@ -140,6 +154,10 @@ export async function installCli(
         'models-dir': { type: 'string' },
         'hub-url': { type: 'string' },
         catalog: { type: 'string' },
+        'no-trust': { type: 'boolean' },
+        'no-service': { type: 'boolean' },
+        'no-sideload': { type: 'boolean' },
+        'no-download': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -147,24 +165,48 @@ export async function installCli(
   }
   const [command, ...rest] = parsed.positionals;
   const { values } = parsed;
+  const misplaced = Object.keys(values).find((flag) => !FLAGS[command]?.includes(flag));
+  if (misplaced) throw new InstallUsageError(`--${misplaced} does not apply to "${command}".`);
   if (command === 'service') return service(rest, values, io, ctx);
-  if (command === 'doctor') {
-    if (rest.length > 0) throw new InstallUsageError(`Unexpected argument "${rest[0]}".`);
-    const config = resolveConfig(
-      { port: values.port, config: values.config, model: values.model, device: values.device },
-      ctx.env,
-    );
-    const report = await runDoctor(ctx, {
-      config,
-      models: {
-        modelsDir: values['models-dir'],
-        hubUrl: values['hub-url'],
-        catalog: values.catalog,
-        config: values.config,
-      },
-    });
-    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-    return report.ok ? 0 : 1;
+  if (rest.length > 0) throw new InstallUsageError(`Unexpected argument "${rest[0]}".`);
+  const config = resolveConfig(
+    { port: values.port, config: values.config, model: values.model, device: values.device },
+    ctx.env,
+  );
+  const store = defaultModelStore(config, {
+    modelsDir: values['models-dir'],
+    hubUrl: values['hub-url'],
+    catalog: values.catalog,
+    config: values.config,
+  });
+  try {
+    if (command === 'doctor') {
+      const report = await runDoctor(ctx, { config, store });
+      io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+      return report.ok ? 0 : 1;
+    }
+    if (command === 'setup') {
+      const skip = {
+        trust: values['no-trust'],
+        service: values['no-service'],
+        sideload: values['no-sideload'],
+        download: values['no-download'],
+      };
+      const steps = await runSetup(ctx, { config, store, skip, io });
+      return steps.some((s) => s.status === 'failed') ? 1 : 0;
+    }
+    if (command === 'uninstall') {
+      const undone = await runUninstall(ctx, store);
+      if (undone.length === 0)
+        io.stdout.write(`Nothing to undo: setup has not run for this user (no record in ${ctx.dataDir}).\n`);
+      for (const r of undone)
+        (r.status === 'failed' ? io.stderr : io.stdout).write(
+          `${r.status === 'failed' ? 'Could not undo: ' : ''}${r.detail}\n`,
+        );
+      return undone.some((r) => r.status === 'failed') ? 1 : 0;
+    }
+  } finally {
+    await store.close();
   }
   throw new InstallUsageError(`Unknown command "${command}".`);
 }

@@ -71,7 +71,11 @@ async function list(store: ModelStore, values: ModelsValues, io: ModelsIo): Prom
   return 0;
 }
 
-async function download(store: ModelStore, id: string, io: ModelsIo): Promise<number> {
+/**
+ * Downloads catalog model `id` with progress on stderr and its folder on stdout; Ctrl+C stops it (the bytes stay
+ * for a resume). Resolves with the exit code: 0 when installed (or already), 130 when stopped, 1 on failure.
+ */
+export async function download(store: ModelStore, id: string, io: ModelsIo): Promise<number> {
   let active;
   try {
     active = await store.startDownload(id);

@@ -14,6 +14,7 @@ import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { staleBuild } from '../../scripts/pack';
 import { startLoopbackRegistry, type LoopbackRegistry } from '../helpers/loopback-registry';
 import { testCertificate } from '../helpers/test-engine';
+import { treeSnapshot } from '../helpers/tree-snapshot';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -72,6 +73,8 @@ describe('the packed package, installed as a user installs it', () => {
     app = path.join(work, 'app');
     mkdirSync(home);
     mkdirSync(app);
+    // Its own package.json, or npm would install into the nearest parent folder that has one.
+    writeFileSync(path.join(app, 'package.json'), '{ "name": "a-word-user", "private": true }\n');
     // npm's own cache (warm after this repository's install), so nothing is downloaded.
     const cache = process.env.npm_config_cache ?? path.join(os.homedir(), '.npm');
     installed = await run(
@@ -103,7 +106,8 @@ describe('the packed package, installed as a user installs it', () => {
   });
 
   test('installs offline, without development packages, and without fetching onnxruntime’s CUDA provider', () => {
-    expect({ code: installed.code, stderr: installed.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+    // On failure the message shows the end of npm's output.
+    expect(`exit ${installed.code}\n${installed.stderr.slice(-3000)}`).toMatch(/^exit 0\n/);
     const nested = path.join(app, 'node_modules', pkg.name, 'node_modules');
     for (const dev of ['typescript', 'tsx', 'react', '@fluentui/react-components', 'jest']) {
       expect(pkg.devDependencies[dev]).toBeDefined();
@@ -123,6 +127,24 @@ describe('the packed package, installed as a user installs it', () => {
   test('localscribe --version prints the package version', async () => {
     const ran = await run(bin, ['--version'], app, userEnv(home));
     expect(ran).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  test('localscribe setup with every step skipped, then uninstall, leaves HOME exactly as it was', async () => {
+    const before = treeSnapshot(home);
+    const setup = await run(
+      bin,
+      ['setup', '--no-trust', '--no-service', '--no-sideload', '--no-download'],
+      app,
+      userEnv(home),
+    );
+    expect(setup.code).toBe(0);
+    expect(setup.stdout).toMatch(/^1\/4 Trust the localhost certificate: skipped \(--no-trust\)$/m);
+    expect(setup.stdout).toMatch(/^4\/4 Download the model: skipped \(--no-download\)$/m);
+    expect(setup.stdout).toMatch(/^FAIL {2}A model is installed and intact$/m);
+    expect(existsSync(path.join(home, '.local', 'share', 'localscribe', 'install-record.json'))).toBe(true);
+    const uninstall = await run(bin, ['uninstall'], app, userEnv(home));
+    expect(uninstall).toMatchObject({ code: 0, stderr: '' });
+    expect(treeSnapshot(home)).toEqual(before);
   });
 
   test('localscribe serve answers /api/health and serves the pane over HTTPS, then closes on SIGTERM', async () => {

@@ -106,7 +106,7 @@ export async function installService(
 
 /**
  * Stops and unregisters the service and removes its files.
- * @throws Error naming the command when the platform refuses (the files are then left in place).
+ * @throws Error naming the command, or saying the service is still registered, when the platform refuses.
  */
 export async function uninstallService(
   ctx: InstallContext,
@@ -118,6 +118,11 @@ export async function uninstallService(
   for (const file of adapter.files(spec)) rmSync(file.path, { force: true });
   const after = await runAll(adapter.afterRemoveCommands(spec), ctx);
   if (after) throw new Error(after);
+  // Stopping and deleting may "fail" because there is nothing to stop; whether it is gone is what counts.
+  const left = await serviceStatus(ctx, adapter);
+  if (left.state === 'running' || left.state === 'stopped') {
+    throw new Error(`The ${adapter.description} is still registered (${left.detail}).`);
+  }
 }
 
 /** The paths of the files the service consists of, for taking its entries out of the record. */

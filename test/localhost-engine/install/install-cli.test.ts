@@ -66,4 +66,8 @@ test('mistakes are usage errors', async () => {
     '--lines must be a whole number',
   );
   await expect(installCli(['service', 'status', '--force'], streams, ctx)).rejects.toThrow(InstallUsageError);
+  await expect(installCli(['setup', '--json'], streams, ctx)).rejects.toThrow(
+    '--json does not apply to "setup".',
+  );
+  await expect(installCli(['uninstall', 'now'], streams, ctx)).rejects.toThrow('Unexpected argument "now".');
 });

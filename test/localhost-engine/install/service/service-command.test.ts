@@ -107,9 +107,10 @@ describe('the service on Linux', () => {
     await uninstallService(ctx);
     expect(existsSync(unit)).toBe(false);
     expect((await serviceStatus(ctx)).state).toBe('not-installed');
-    expect(commands.calls.slice(-3).map((c) => c.slice(1, 3).join(' '))).toEqual([
+    expect(commands.calls.slice(-4).map((c) => c.slice(1, 3).join(' '))).toEqual([
       '--user disable',
       '--user daemon-reload',
+      '--user show',
       '--user show',
     ]);
   });
