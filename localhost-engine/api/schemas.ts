@@ -122,6 +122,8 @@ export type Backend = Static<typeof Backend>;
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
   version: Type.String(),
+  /** api-version.ts: the pane checks it before reading anything else. */
+  apiVersion: Type.Integer({ minimum: 1 }),
   model: Type.Object({
     id: Type.String(),
     state: ModelState,

@@ -12,6 +12,8 @@ import { chooseModelDir } from '../server';
 import { manifestForPort, userManifestPath } from './addin-manifest';
 import { trustCertificate } from './certificate-trust';
 import { formatReport, runDoctor } from './doctor/doctor';
+import { probeEngine } from './doctor/engine-probe';
+import { VERSION } from '../version';
 import type { InstallContext } from './install-context';
 import { addToInstallRecord, type InstallEntry } from './install-record';
 import { makeDirs, writeOwnedFile } from './owned-files';
@@ -44,6 +46,17 @@ function npxWarning(ctx: InstallContext): string {
   return ctx.binScript.split(path.sep).includes('_npx')
     ? ` It runs LocalScribe from npm's npx cache (${path.dirname(path.dirname(ctx.binScript))}), which npm may clear: for a copy that stays, \`npm install -g localscribe\` and run \`localscribe setup\` again.`
     : '';
+}
+
+/** The service, restarted when the engine that runs is another version than this package (after an update). */
+async function serviceStep(ctx: InstallContext, config: EngineConfig): Promise<StepOutcome> {
+  const probe = await probeEngine(config.port);
+  const running = probe.kind === 'localscribe' ? probe.health.version : null;
+  const stale = running !== null && running !== VERSION;
+  const r = await installService(ctx, undefined, { restart: stale });
+  if (r.status === 'failed') return r;
+  const restarted = stale ? ` Restarted it: the engine that ran was ${running}, this is ${VERSION}.` : '';
+  return { ...r, detail: `${r.detail}${restarted}${npxWarning(ctx)}` };
 }
 
 async function sideloadStep(ctx: InstallContext, config: EngineConfig): Promise<StepOutcome> {
@@ -95,14 +108,7 @@ export async function runSetup(ctx: InstallContext, options: SetupOptions): Prom
   addToInstallRecord(ctx.dataDir, ...makeDirs(ctx.dataDir));
   const steps: Array<[string, keyof SetupOptions['skip'], () => Promise<StepOutcome>]> = [
     ['Trust the localhost certificate', 'trust', () => trustCertificate(ctx)],
-    [
-      'Start the engine at login',
-      'service',
-      async () => {
-        const r = await installService(ctx);
-        return { ...r, detail: `${r.detail}${r.status === 'failed' ? '' : npxWarning(ctx)}` };
-      },
-    ],
+    ['Start the engine at login', 'service', () => serviceStep(ctx, config)],
     ['Register the add-in with Word', 'sideload', () => sideloadStep(ctx, config)],
     ['Download the model', 'download', () => downloadStep(ctx, store, config, io)],
   ];

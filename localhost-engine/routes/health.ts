@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { API_VERSION } from '../api/api-version';
 import { HealthResponse, type Backend } from '../api/schemas';
 import type { GenerationQueue } from '../summarize/generation-queue';
 import type { Summarizer } from '../summarize/summarizer';
@@ -18,6 +19,7 @@ export default async function healthRoute(app: FastifyInstance, opts: HealthRout
     return {
       status: 'ok' as const,
       version: opts.version,
+      apiVersion: API_VERSION,
       model: opts.summarizer.health(),
       queue: opts.queue.stats,
       ...(opts.backends ? { backends: opts.backends() } : {}),

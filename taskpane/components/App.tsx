@@ -218,12 +218,14 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
   const blockedReason =
     engine.connection === 'down'
       ? 'Start the engine first.'
-      : needsLocalModel && modelDownloading
-        ? 'The model is downloading; Summarize works once it is installed.'
-        : needsLocalModel &&
-            (engine.health?.model.state === 'missing' || engine.health?.model.state === 'downloading')
-          ? 'Install a model first.'
-          : undefined;
+      : engine.connection === 'mismatch'
+        ? 'Reload the add-in or update LocalScribe first.'
+        : needsLocalModel && modelDownloading
+          ? 'The model is downloading; Summarize works once it is installed.'
+          : needsLocalModel &&
+              (engine.health?.model.state === 'missing' || engine.health?.model.state === 'downloading')
+            ? 'Install a model first.'
+            : undefined;
   const commentsBlocked = isCommentOutput(settings.output) && !supportsComments;
 
   return (

@@ -81,6 +81,16 @@ export function EngineStatus({ engine, download }: EngineStatusProps) {
           )}
         </div>
       )}
+      {connection === 'mismatch' && (
+        <MessageBar intent="warning" layout="multiline" role="status">
+          <MessageBarBody>
+            <MessageBarTitle>This pane and the engine are different versions</MessageBarTitle>{' '}
+            {engine.error instanceof Error
+              ? engine.error.message
+              : 'Reload the add-in, or update LocalScribe.'}
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {connection === 'connected' && health && (
         <>
           <div className={styles.row} role="status">

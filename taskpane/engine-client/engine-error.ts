@@ -5,7 +5,21 @@
 
 /** Codes the client itself produces; the server may send others (e.g. `model_missing`, `queue_full`). */
 export type ClientErrorCode =
-  'engine_unreachable' | 'aborted' | 'invalid_ndjson' | 'incomplete_stream' | 'bad_response' | 'http_error';
+  | 'engine_unreachable'
+  | 'aborted'
+  | 'invalid_ndjson'
+  | 'incomplete_stream'
+  | 'bad_response'
+  | 'http_error'
+  | 'version_mismatch';
+
+/** The engine that answered with another API version than this pane's (`version_mismatch`). */
+export interface EngineVersion {
+  /** The engine's package version, when it said. */
+  version: string | null;
+  /** Its API version; null for an engine from before API versions. */
+  apiVersion: number | null;
+}
 
 /** A failure talking to the engine: before streaming (HTTP status), in the stream (`error` event), or on the wire. */
 export class EngineError extends Error {
@@ -16,16 +30,19 @@ export class EngineError extends Error {
   readonly status?: number;
   /** Seconds the engine asked us to wait (`Retry-After` on 429/503); undefined when it did not say. */
   readonly retryAfterSeconds?: number;
+  /** For `version_mismatch`: the engine that answered. */
+  readonly engine?: EngineVersion;
 
   constructor(
     code: string,
     message: string,
-    options: { status?: number; retryAfterSeconds?: number; cause?: unknown } = {},
+    options: { status?: number; retryAfterSeconds?: number; cause?: unknown; engine?: EngineVersion } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.engine = options.engine;
   }
 }
 

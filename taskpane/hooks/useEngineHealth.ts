@@ -4,9 +4,10 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { HealthResponse } from '../../localhost-engine/api/schemas';
-import { getHealth as defaultGetHealth, type FetchLike } from '../engine-client';
+import { getHealth as defaultGetHealth, isEngineError, type FetchLike } from '../engine-client';
 
-export type EngineConnection = 'checking' | 'connected' | 'down';
+/** `mismatch`: an engine answers, with another API version than this pane's (the error says which way). */
+export type EngineConnection = 'checking' | 'connected' | 'down' | 'mismatch';
 
 /** What the pane knows about the engine. */
 export interface EngineHealth {
@@ -87,10 +88,18 @@ export function useEngineHealth(options: UseEngineHealthOptions = {}): EngineHea
         next = busy ? intervals().busy : intervals().connected;
       } catch (error) {
         if (stopped) return;
-        failures += 1;
-        setState((s) => ({ connection: 'down', health: s.health, error }));
-        const { down, downMax } = intervals();
-        next = Math.min(downMax, down * 2 ** (failures - 1));
+        if (isEngineError(error) && error.code === 'version_mismatch') {
+          // Up but speaking another version: nothing of its answer is read; checked again at the usual pace,
+          // so that a restarted (updated) engine is picked up.
+          failures = 0;
+          setState({ connection: 'mismatch', error });
+          next = intervals().connected;
+        } else {
+          failures += 1;
+          setState((s) => ({ connection: 'down', health: s.health, error }));
+          const { down, downMax } = intervals();
+          next = Math.min(downMax, down * 2 ** (failures - 1));
+        }
       } finally {
         clearTimeout(deadline);
         inFlight = undefined;

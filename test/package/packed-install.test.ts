@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { API_VERSION } from '../../localhost-engine/api/api-version';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { staleBuild } from '../../scripts/pack';
 import { startLoopbackRegistry, type LoopbackRegistry } from '../helpers/loopback-registry';
@@ -204,7 +205,11 @@ describe('the packed package, installed as a user installs it', () => {
     try {
       const health = await get('/api/health');
       expect(health.status).toBe(200);
-      expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', version: pkg.version });
+      expect(JSON.parse(health.body)).toMatchObject({
+        status: 'ok',
+        version: pkg.version,
+        apiVersion: API_VERSION,
+      });
       const pane = await get('/taskpane.html');
       expect(pane.status).toBe(200);
       expect(pane.body).toContain('<script');

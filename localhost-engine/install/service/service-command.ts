@@ -64,12 +64,14 @@ export async function serviceStatus(
 
 /**
  * Installs the service for this user and starts it. Idempotent: an installed, running service with the same files
- * is left alone; changed files are rewritten and the service restarted. Never throws for a failing command: the
+ * is left alone unless `restart` says otherwise (an updated package); changed files are rewritten and the service
+ * restarted. Never throws for a failing command: the
  * result says which command failed, and lists what was created so far (so uninstall can remove it).
  */
 export async function installService(
   ctx: InstallContext,
   adapter = serviceAdapterFor(ctx.platform),
+  options: { restart?: boolean } = {},
 ): Promise<ServiceResult> {
   const spec = serviceSpec(ctx);
   const before = await serviceStatus(ctx, adapter);
@@ -84,7 +86,7 @@ export async function installService(
     entries.push(...written.entries);
     changed ||= written.status !== 'unchanged';
   }
-  if (before.state === 'running' && !changed) {
+  if (before.state === 'running' && !changed && !options.restart) {
     return { status: 'already', detail: `The ${adapter.description} is installed and running.`, entries };
   }
   if (before.state !== 'not-installed') {

@@ -5,6 +5,8 @@
  * exactly as it found it, or keeping (and saying so) what the user put there.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { EngineConfig } from '../../../localhost-engine/config';
@@ -19,7 +21,9 @@ import { runUninstall } from '../../../localhost-engine/install/uninstall-comman
 import { ModelStore } from '../../../localhost-engine/model-store/model-store';
 import { DEFAULT_MODEL_NAME, userDataDir } from '../../../localhost-engine/paths';
 import { addTinyModels, FakeHub } from '../../helpers/fake-hub';
+import { testCertificate } from '../../helpers/test-engine';
 import { treeSnapshot } from '../../helpers/tree-snapshot';
+import { VERSION } from '../../../localhost-engine/version';
 import type { FakeCommands } from './fake-commands';
 import { testInstall } from './install-fixtures';
 
@@ -125,6 +129,40 @@ describe('on Linux', () => {
     expect(steps.every((s) => s.status === 'skipped')).toBe(true);
     await runUninstall(ctx, options(ctx, {}, io).store);
     expect(treeSnapshot(home)).toEqual(before);
+  });
+
+  test('after an update, setup restarts the service when the engine that runs is another version', async () => {
+    const { ctx, commands, home } = testInstall('linux');
+    systemctl(commands, home);
+    const { io } = output();
+    await runSetup(ctx, options(ctx, { trust: true, sideload: true, download: true }, io));
+    // The previous version, still running on the engine's port.
+    const previous = https.createServer(await testCertificate(), (_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          status: 'ok',
+          version: '0.0.1',
+          apiVersion: 1,
+          model: { id: 'm', state: 'ready' },
+          queue: {},
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => previous.listen(0, '127.0.0.1', resolve));
+    try {
+      const calls = commands.calls.length;
+      const opts = options(ctx, { trust: true, sideload: true, download: true }, io);
+      opts.config.port = (previous.address() as AddressInfo).port;
+      const [, service] = await runSetup(ctx, opts);
+      expect(service.status).toBe('done');
+      expect(service.detail).toContain(`Restarted it: the engine that ran was 0.0.1, this is ${VERSION}.`);
+      expect(commands.calls.slice(calls).map((c) => c[2])).toEqual(
+        expect.arrayContaining(['disable', 'enable']),
+      );
+    } finally {
+      previous.close();
+    }
   });
 
   test('uninstall keeps a folder holding what the user put there, and says so', async () => {

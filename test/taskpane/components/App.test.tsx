@@ -1,5 +1,7 @@
 /** @jest-environment jsdom */
 import '../helpers/web-platform';
+import { API_VERSION } from '../../../localhost-engine/api/api-version';
+import type { HealthResponse } from '../../../localhost-engine/api/schemas';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { App } from '../../../taskpane/components/App';
 import { requestSelectionRun } from '../../../taskpane/selection-request';
@@ -382,6 +384,31 @@ describe('App', () => {
     });
     expect(await screen.findByText('Engine connected', undefined, { timeout: 2000 })).toBeTruthy();
     expect(summarizeButton().getAttribute('aria-disabled')).not.toBe('true');
+  });
+
+  it('a cached pane meeting a newer engine says to reload it, reads nothing else, and blocks Summarize', async () => {
+    // A future engine whose health has another shape: no `model`, which this pane would otherwise need.
+    const newer = { status: 'ok', version: '9.0.0', apiVersion: API_VERSION + 1, engine: { models: [] } };
+    renderPane(fakeEngine([], newer as unknown as HealthResponse));
+    const title = await screen.findByText('This pane and the engine are different versions');
+    const bar = title.closest('[role="status"]') as HTMLElement;
+    expect(within(bar).getByText(/The engine was updated \(LocalScribe 9\.0\.0\)/)).toBeTruthy();
+    expect(within(bar).getByText(/Close the pane and open it again/)).toBeTruthy();
+    expect(summarizeButton().getAttribute('aria-disabled')).toBe('true');
+    expect(screen.getByText('Reload the add-in or update LocalScribe first.')).toBeTruthy();
+    expect(screen.queryByText('The LocalScribe engine is not running.')).toBeNull();
+  });
+
+  it('a pane meeting an older engine (from before API versions) says to update and restart the engine', async () => {
+    const older = { status: 'ok', version: '0.1.0', model: { id: 'm', state: 'ready' }, queue: {} };
+    renderPane(fakeEngine([], older as unknown as HealthResponse));
+    const title = await screen.findByText('This pane and the engine are different versions');
+    const bar = title.closest('[role="status"]') as HTMLElement;
+    expect(
+      within(bar).getByText(
+        /is older than this pane\. Update LocalScribe and restart it: run `localscribe setup`/,
+      ),
+    ).toBeTruthy();
   });
 
   it('model missing: a Download button for the default model, with the command as an alternative', async () => {

@@ -4,6 +4,7 @@
  * the request's AbortSignal like a real connection.
  */
 import './web-platform';
+import { API_VERSION } from '../../../localhost-engine/api/api-version';
 import type {
   HealthResponse,
   ModelDownloadEvent,
@@ -82,6 +83,7 @@ export function health(overrides: Partial<HealthResponse['model']> = {}): Health
   return {
     status: 'ok',
     version: '1.0.0',
+    apiVersion: API_VERSION,
     model: { id: 'phi-3-mini-4k-instruct', state: 'ready', device: 'cpu', error: null, ...overrides },
     queue: { running: 0, waiting: 0 },
   };

@@ -2,6 +2,8 @@
 import '../helpers/web-platform';
 import { renderHook, waitFor } from '@testing-library/react';
 import { useEngineHealth } from '../../../taskpane/hooks/useEngineHealth';
+import { API_VERSION } from '../../../localhost-engine/api/api-version';
+import type { HealthResponse } from '../../../localhost-engine/api/schemas';
 import { fakeEngine, health } from '../helpers/fake-engine';
 
 beforeAll(() => {
@@ -29,6 +31,21 @@ describe('useEngineHealth', () => {
     const calls = engine.calls.length;
     await new Promise((r) => setTimeout(r, 100));
     expect(engine.calls.length).toBe(calls);
+  });
+
+  it('an engine with another API version is "mismatch", its answer unread; an updated engine is picked up', async () => {
+    const newer = { status: 'ok', version: '2.0.0', apiVersion: API_VERSION + 1, models: [{ name: 'phi' }] };
+    const engine = fakeEngine([], newer as unknown as HealthResponse);
+    const { result, unmount } = renderHook(() => useEngineHealth({ fetch: engine.fetch, intervals: FAST }));
+    await waitFor(() => expect(result.current.connection).toBe('mismatch'));
+    expect(result.current.health).toBeUndefined();
+    expect(result.current.error).toMatchObject({
+      code: 'version_mismatch',
+      engine: { version: '2.0.0', apiVersion: API_VERSION + 1 },
+    });
+    engine.health = health({ state: 'ready' });
+    await waitFor(() => expect(result.current.connection).toBe('connected'));
+    unmount();
   });
 
   it('backs off while down (bounded by downMax) and never overlaps checks', async () => {
