@@ -12,8 +12,9 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { startEngine } from '../../localhost-engine/server';
-import type { WordSimulation, WordSimulationOptions } from '../word-simulation/word-simulation';
+import type { WordSimulation } from '../word-simulation/word-simulation';
 import { haveChromium, launchChromium, openPane } from '../helpers/pane-browser';
+import { DOCUMENT } from './example-document';
 import { request, startTestEngine, testCertificate, type TestEngine } from '../helpers/test-engine';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,24 +23,6 @@ const SCREENSHOT = path.join(ROOT, 'test-results', 'taskpane-after-run.png');
 
 const describeInBrowser = haveChromium() ? describe : describe.skip;
 
-/** A small but realistic document: title, headings, paragraphs, a list and a table. */
-const DOCUMENT: WordSimulationOptions = {
-  apiVersion: '1.4',
-  paragraphs: [
-    { text: 'Quarterly Operations Review', style: 'Title' },
-    { text: 'Overview', style: 'Heading1' },
-    'Revenue grew by eight percent over the quarter, driven by the new subscription tier and lower churn.',
-    'Operating costs rose more slowly than revenue, mostly because of the data-centre consolidation.',
-    { text: 'Risks', style: 'Heading1' },
-    { text: 'Supplier contracts renew in March.', isListItem: true },
-    { text: 'Two senior engineers leave in April.', isListItem: true },
-    { text: 'Currency exposure in the EU business.', isListItem: true },
-    { text: 'Figures', style: 'Heading2' },
-    { text: 'Revenue: 4.2 million', inTable: true },
-    { text: 'Costs: 3.1 million', inTable: true },
-    'The board is asked to approve the hiring plan and the supplier negotiation mandate.',
-  ],
-};
 const TITLE = 'Quarterly Operations Review';
 
 type SimWindow = Window & { __sim: WordSimulation; __lengths: number[] };
