@@ -14,6 +14,7 @@ import https from 'node:https';
 import { makeSelfSignedCertificate } from '../localhost-engine/certificates';
 import { startEngine } from '../localhost-engine/server';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
+import { testEngineConfig } from '../test/helpers/test-engine';
 
 interface Flags {
   clients: number;
@@ -156,18 +157,11 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const modelDir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
   const tls = await makeSelfSignedCertificate();
-  const engine = await startEngine(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      modelDir,
-      device: 'cpu',
-      certFile: null,
-      keyFile: null,
-      optimizedCopy: true,
-    },
-    { logger: false, tls, maxWaiting: flags.maxWaiting },
-  );
+  const engine = await startEngine(testEngineConfig(modelDir), {
+    logger: false,
+    tls,
+    maxWaiting: flags.maxWaiting,
+  });
   const { port } = engine;
   const ca = tls.cert;
   const rssBefore = process.memoryUsage().rss;

@@ -9,6 +9,7 @@ import { makeSelfSignedCertificate } from '../localhost-engine/certificates';
 import { startEngine } from '../localhost-engine/server';
 import { DOCUMENT } from '../test/browser/example-document';
 import { CHROMIUM, launchChromium, openPane } from '../test/helpers/pane-browser';
+import { testEngineConfig } from '../test/helpers/test-engine';
 import { ExampleSummarizer } from './example-summarizer';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -19,23 +20,12 @@ async function main(): Promise<void> {
     throw new Error('dist/taskpane is missing: run `npm run build:taskpane` (npm run screenshot does).');
   }
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM} (apt-get install chromium).`);
-  const engine = await startEngine(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      modelDir: ROOT,
-      device: 'cpu',
-      certFile: null,
-      keyFile: null,
-      optimizedCopy: false,
-    },
-    {
-      tls: await makeSelfSignedCertificate(),
-      logger: false,
-      summarizer: new ExampleSummarizer(),
-      modelStore: null,
-    },
-  );
+  const engine = await startEngine(testEngineConfig(ROOT, { optimizedCopy: false }), {
+    tls: await makeSelfSignedCertificate(),
+    logger: false,
+    summarizer: new ExampleSummarizer(),
+    modelStore: null,
+  });
   const browser = await launchChromium();
   try {
     const page = await openPane(browser, `${engine.url}/`, DOCUMENT, []);

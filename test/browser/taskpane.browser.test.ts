@@ -15,7 +15,13 @@ import { startEngine } from '../../localhost-engine/server';
 import type { WordSimulation } from '../word-simulation/word-simulation';
 import { haveChromium, launchChromium, openPane } from '../helpers/pane-browser';
 import { DOCUMENT } from './example-document';
-import { request, startTestEngine, testCertificate, type TestEngine } from '../helpers/test-engine';
+import {
+  request,
+  startTestEngine,
+  testCertificate,
+  testEngineConfig,
+  type TestEngine,
+} from '../helpers/test-engine';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PANE_HTML = path.join(ROOT, 'dist', 'taskpane', 'taskpane.html');
@@ -206,18 +212,10 @@ describeInBrowser('task pane in Chromium against the real engine', () => {
     await visible(page.getByText('npm start', { exact: true }), 1000);
     await visible(page.getByText('Start the engine first.'), 1000);
 
-    const restarted = await startEngine(
-      {
-        port,
-        host: '127.0.0.1',
-        modelDir,
-        device: 'cpu',
-        certFile: null,
-        keyFile: null,
-        optimizedCopy: true,
-      },
-      { logger: false, tls: await testCertificate() },
-    );
+    const restarted = await startEngine(testEngineConfig(modelDir, { port }), {
+      logger: false,
+      tls: await testCertificate(),
+    });
     engine = { ...restarted, ca: (await testCertificate()).cert };
     await visible(page.getByText('Engine connected'));
     await page.getByText('Start the engine first.').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { SummaryEvent } from '../../localhost-engine/api/schemas';
 import { makeSelfSignedCertificate } from '../../localhost-engine/certificates';
 import { startEngine, type RunningEngine, type StartOptions } from '../../localhost-engine/server';
+import type { EngineConfig } from '../../localhost-engine/config';
 import type { DeviceOption } from '../../localhost-engine/inference/worker-protocol';
 import type { UpstreamConfig } from '../../localhost-engine/upstream/upstream-config';
 
@@ -30,6 +31,20 @@ export interface TestEngine extends RunningEngine {
   ca: string;
 }
 
+/** An engine's settings for tests: loopback, the CPU, no certificate files, `port` 0 unless given. */
+export function testEngineConfig(modelDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    modelDir,
+    device: 'cpu',
+    certFile: null,
+    keyFile: null,
+    optimizedCopy: true,
+    ...overrides,
+  };
+}
+
 /** Starts an engine on port 0 with the test certificate (and any `upstreams`); `close()` it in `afterAll`. */
 export async function startTestEngine(
   modelDir: string,
@@ -37,16 +52,7 @@ export async function startTestEngine(
 ): Promise<TestEngine> {
   const tls = await testCertificate();
   const engine = await startEngine(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      modelDir,
-      device: opts.device ?? 'cpu',
-      certFile: null,
-      keyFile: null,
-      optimizedCopy: true,
-      upstreams: opts.upstreams,
-    },
+    testEngineConfig(modelDir, { device: opts.device ?? 'cpu', upstreams: opts.upstreams }),
     { logger: false, tls, ...opts },
   );
   return { ...engine, ca: tls.cert };

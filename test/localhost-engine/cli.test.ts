@@ -1,7 +1,6 @@
 /**
  * `localscribe summarize` as a user runs it: a real process, a real .docx and .txt, the tiny model.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,27 +10,16 @@ import { Document, HeadingLevel, Packer, Paragraph as DocxParagraph } from 'docx
 import { buildReportDocx } from './documents/docx-fixtures';
 import { coverage, licenceDocument } from '../helpers/long-document';
 import { json, sse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { runProcess, type Ran } from '../helpers/run-process';
 import { vllmStream } from './upstream/wire-fixtures';
 
 // The source, not bin/localscribe.js: the bin prefers a compiled dist/ that may be older than the source.
 const CLI = path.join(__dirname, '..', '..', 'localhost-engine', 'cli.ts');
 
-function run(
-  args: string[],
-  input?: string,
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', CLI, ...args], {
-      env: { ...process.env, LOCALSCRIBE_HOME: mkdtempSync(path.join(os.tmpdir(), 'ls-home-')), ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
+function run(args: string[], input?: string, env: Record<string, string> = {}): Promise<Ran> {
+  return runProcess(process.execPath, ['--require', 'tsx/cjs', CLI, ...args], {
+    env: { ...process.env, LOCALSCRIBE_HOME: mkdtempSync(path.join(os.tmpdir(), 'ls-home-')), ...env },
+    input,
   });
 }
 

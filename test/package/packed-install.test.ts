@@ -14,6 +14,7 @@ import { API_VERSION } from '../../localhost-engine/api/api-version';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { staleBuild } from '../../scripts/pack';
 import { startLoopbackRegistry, type LoopbackRegistry } from '../helpers/loopback-registry';
+import { runProcess, type Ran } from '../helpers/run-process';
 import { testCertificate } from '../helpers/test-engine';
 import { treeSnapshot } from '../helpers/tree-snapshot';
 
@@ -25,23 +26,8 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
 };
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, shell: process.platform === 'win32' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Ran> =>
+  runProcess(command, args, { cwd, env });
 
 /** A user's environment: PATH, an empty HOME, nothing of npm's or onnxruntime's from this repository. */
 function userEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

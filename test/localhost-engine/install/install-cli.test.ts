@@ -4,19 +4,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { formatLogLine, installCli, InstallUsageError } from '../../../localhost-engine/install/install-cli';
 import { engineLogFile } from '../../../localhost-engine/install/service/service-adapter';
-import { testInstall } from './install-fixtures';
-
-function io() {
-  const out = { stdout: '', stderr: '' };
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
-  stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
-  return { streams: { stdout, stderr }, out };
-}
+import { captureIo, testInstall } from './install-fixtures';
 
 test('service status says what systemd says and exits 1 when the engine is not running', async () => {
   const { ctx, commands } = testInstall('linux');
@@ -25,9 +15,9 @@ test('service status says what systemd says and exits 1 when the engine is not r
     stdout: 'LoadState=not-found\nActiveState=inactive\n',
     stderr: '',
   }));
-  const { streams, out } = io();
+  const { io: streams, text } = captureIo();
   expect(await installCli(['service', 'status'], streams, ctx)).toBe(1);
-  expect(out.stdout).toBe(
+  expect(text.out).toBe(
     `systemd user unit localscribe.service: not-installed (localscribe.service is not installed)\nLog: ${engineLogFile(ctx.dataDir)}\n`,
   );
 });
@@ -46,18 +36,18 @@ test('service logs prints the engine log as time, level and message', async () =
       reqId: `r${i}`,
     });
   writeFileSync(log, `${[1, 2, 3].map(line).join('\n')}\n`);
-  const { streams, out } = io();
+  const { io: streams, text } = captureIo();
   expect(await installCli(['service', 'logs', '--lines', '2'], streams, ctx)).toBe(0);
-  expect(out.stdout).toBe(
+  expect(text.out).toBe(
     '2026-12-03T09:00:02.000Z INFO line 2 {"reqId":"r2"}\n2026-12-03T09:00:03.000Z INFO line 3 {"reqId":"r3"}\n',
   );
-  expect(out.stderr).toContain('journalctl --user -u localscribe.service');
+  expect(text.err).toContain('journalctl --user -u localscribe.service');
   expect(formatLogLine('not json')).toBe('not json');
 });
 
 test('mistakes are usage errors', async () => {
   const { ctx } = testInstall('linux');
-  const { streams } = io();
+  const { io: streams } = captureIo();
   await expect(installCli(['service'], streams, ctx)).rejects.toThrow(InstallUsageError);
   await expect(installCli(['service', 'restart'], streams, ctx)).rejects.toThrow(
     'Unknown service command "restart".',

@@ -5,6 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { InstallContext } from '../../../localhost-engine/install/install-context';
 import { PACKAGE_ROOT } from '../../../localhost-engine/package-files';
 import { FakeCommands } from './fake-commands';
@@ -39,4 +40,17 @@ export function testInstall(platform: NodeJS.Platform, overrides: Partial<Instal
     ...overrides,
   };
   return { ctx, commands, home };
+}
+
+/** Streams for a command's output, and what was written to them so far. */
+export function captureIo(): {
+  io: { stdout: PassThrough; stderr: PassThrough };
+  text: { out: string; err: string };
+} {
+  const text = { out: '', err: '' };
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (d: Buffer) => (text.out += d.toString()));
+  stderr.on('data', (d: Buffer) => (text.err += d.toString()));
+  return { io: { stdout, stderr }, text };
 }

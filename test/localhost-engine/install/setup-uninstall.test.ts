@@ -8,8 +8,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { EngineConfig } from '../../../localhost-engine/config';
 import { userManifestPath } from '../../../localhost-engine/install/addin-manifest';
 import type { InstallContext } from '../../../localhost-engine/install/install-context';
 import { readInstallRecord } from '../../../localhost-engine/install/install-record';
@@ -21,11 +19,11 @@ import { runUninstall } from '../../../localhost-engine/install/uninstall-comman
 import { ModelStore } from '../../../localhost-engine/model-store/model-store';
 import { DEFAULT_MODEL_NAME, userDataDir } from '../../../localhost-engine/paths';
 import { addTinyModels, FakeHub } from '../../helpers/fake-hub';
-import { testCertificate } from '../../helpers/test-engine';
+import { testCertificate, testEngineConfig } from '../../helpers/test-engine';
 import { treeSnapshot } from '../../helpers/tree-snapshot';
 import { VERSION } from '../../../localhost-engine/version';
 import type { FakeCommands } from './fake-commands';
-import { testInstall } from './install-fixtures';
+import { captureIo, testInstall } from './install-fixtures';
 
 let hub: FakeHub;
 let catalog: Awaited<ReturnType<typeof addTinyModels>>['catalog'];
@@ -35,15 +33,6 @@ beforeAll(async () => {
   catalog = (await addTinyModels(hub)).catalog;
 });
 afterAll(() => hub.close());
-
-function output() {
-  const text = { out: '', err: '' };
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (d: Buffer) => (text.out += d.toString()));
-  stderr.on('data', (d: Buffer) => (text.err += d.toString()));
-  return { io: { stdout, stderr }, text };
-}
 
 function options(ctx: InstallContext, skip: SetupOptions['skip'], io: SetupOptions['io']): SetupOptions {
   const store = new ModelStore({
@@ -57,15 +46,7 @@ function options(ctx: InstallContext, skip: SetupOptions['skip'], io: SetupOptio
   });
   // A port nothing listens on: the doctor at the end reports the engine as not running, as it is here. The model
   // folder is the default one, so the store picks the model (the engine does the same with no --model).
-  const config: EngineConfig = {
-    port: 1,
-    host: '127.0.0.1',
-    modelDir: path.join(userDataDir(), 'models', DEFAULT_MODEL_NAME),
-    device: 'cpu',
-    certFile: null,
-    keyFile: null,
-    optimizedCopy: true,
-  };
+  const config = testEngineConfig(path.join(userDataDir(), 'models', DEFAULT_MODEL_NAME), { port: 1 });
   return { config, store, skip, io };
 }
 
@@ -88,7 +69,7 @@ describe('on Linux', () => {
     const { ctx, commands, home } = testInstall('linux');
     systemctl(commands, home);
     const before = treeSnapshot(home);
-    const { io, text } = output();
+    const { io, text } = captureIo();
     const steps = await runSetup(ctx, options(ctx, { trust: true }, io));
     expect(steps.map((s) => [s.step, s.status])).toEqual([
       ['Trust the localhost certificate', 'skipped'],
@@ -106,7 +87,7 @@ describe('on Linux', () => {
     expect(readInstallRecord(ctx.dataDir).map((e) => e.kind)).toContain('model');
 
     const record = readFileSync(path.join(ctx.dataDir, 'install-record.json'), 'utf8');
-    const again = output();
+    const again = captureIo();
     const second = await runSetup(ctx, options(ctx, { trust: true }, again.io));
     expect(second.map((s) => s.status)).toEqual(['skipped', 'already', 'not-applicable', 'already']);
     expect(readFileSync(path.join(ctx.dataDir, 'install-record.json'), 'utf8')).toBe(record);
@@ -121,7 +102,7 @@ describe('on Linux', () => {
   test('with every step skipped, setup only records that it ran, and uninstall removes even that', async () => {
     const { ctx, home } = testInstall('linux');
     const before = treeSnapshot(home);
-    const { io } = output();
+    const { io } = captureIo();
     const steps = await runSetup(
       ctx,
       options(ctx, { trust: true, service: true, sideload: true, download: true }, io),
@@ -134,7 +115,7 @@ describe('on Linux', () => {
   test('after an update, setup restarts the service when the engine that runs is another version', async () => {
     const { ctx, commands, home } = testInstall('linux');
     systemctl(commands, home);
-    const { io } = output();
+    const { io } = captureIo();
     await runSetup(ctx, options(ctx, { trust: true, sideload: true, download: true }, io));
     // The previous version, still running on the engine's port.
     const previous = https.createServer(await testCertificate(), (_req, res) => {
@@ -168,7 +149,7 @@ describe('on Linux', () => {
   test('uninstall keeps a folder holding what the user put there, and says so', async () => {
     const { ctx, commands, home } = testInstall('linux');
     systemctl(commands, home);
-    const { io } = output();
+    const { io } = captureIo();
     await runSetup(ctx, options(ctx, { trust: true, download: true }, io));
     writeFileSync(path.join(ctx.dataDir, 'config.json'), '{"port": 3000}\n');
     const undone = await runUninstall(ctx, options(ctx, {}, io).store);
@@ -207,7 +188,7 @@ describe('on Windows', () => {
     const id = 'ace999a3-8ec6-47d4-941f-dfcc96f55948';
     commands.registry.set(key(id), 'C:\\src\\localscribe\\manifest.xml');
     const before = treeSnapshot(home);
-    const { io, text } = output();
+    const { io, text } = captureIo();
     const steps = await runSetup(ctx, options(ctx, { trust: true, download: true }, io));
     expect(steps.map((s) => s.status)).toEqual(['skipped', 'done', 'done', 'skipped']);
     expect(commands.callsTo('schtasks')[0]).toEqual([
@@ -247,7 +228,7 @@ describe('on Windows', () => {
             ? Promise.resolve({ status: 1, stdout: '', stderr: 'ERROR: Access is denied.\r\n' })
             : run(command, args),
     };
-    const { io, text } = output();
+    const { io, text } = captureIo();
     const steps = await runSetup(failing, options(ctx, { trust: true, download: true }, io));
     expect(steps.map((s) => s.status)).toEqual(['skipped', 'done', 'failed', 'skipped']);
     expect(text.out).toContain('Access is denied');

@@ -2,29 +2,20 @@
  * `localscribe models …` as a user runs it: a real process against the fake hub (trusted through
  * NODE_EXTRA_CA_CERTS, as an organization's mirror with its own CA would be), and the progress display.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TerminalProgress } from '../../../localhost-engine/model-store/terminal-progress';
 import { addTinyModels, FakeHub } from '../../helpers/fake-hub';
+import { runProcess, type Ran } from '../../helpers/run-process';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'localscribe.js');
 
 let hub: FakeHub;
 let env: NodeJS.ProcessEnv;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'models', ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+function run(args: string[]): Promise<Ran> {
+  return runProcess(process.execPath, [BIN, 'models', ...args], { env });
 }
 
 beforeAll(async () => {

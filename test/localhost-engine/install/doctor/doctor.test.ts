@@ -25,7 +25,7 @@ import { ModelStore } from '../../../../localhost-engine/model-store/model-store
 import { SHIPPED_MANIFEST } from '../../../../localhost-engine/package-files';
 import { startEngine, type RunningEngine } from '../../../../localhost-engine/server';
 import { ensureGeneratedModel } from '../../../../models/ensure-generated-model';
-import { testCertificate } from '../../../helpers/test-engine';
+import { testCertificate, testEngineConfig } from '../../../helpers/test-engine';
 import { testInstall } from '../install-fixtures';
 
 const SHIPPED = readFileSync(SHIPPED_MANIFEST, 'utf8');
@@ -51,15 +51,7 @@ function setup(port: number, modelDir: string, platform: NodeJS.Platform = 'linu
     hubUrl: 'https://hub.invalid',
     device: 'cpu',
   });
-  const config: EngineConfig = {
-    port,
-    host: '127.0.0.1',
-    modelDir,
-    device: 'cpu',
-    certFile: null,
-    keyFile: null,
-    optimizedCopy: true,
-  };
+  const config = testEngineConfig(modelDir, { port });
   return { ctx, config, store };
 }
 
@@ -74,18 +66,11 @@ const check = (report: DoctorReport, id: string) => report.checks.find((c) => c.
 const failed = (report: DoctorReport) => report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
 
 async function engineWith(tls: { key: string; cert: string }, model: string): Promise<RunningEngine> {
-  return startEngine(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      modelDir: model,
-      device: 'cpu',
-      certFile: null,
-      keyFile: null,
-      optimizedCopy: false,
-    },
-    { tls, logger: false, modelStore: null },
-  );
+  return startEngine(testEngineConfig(model, { optimizedCopy: false }), {
+    tls,
+    logger: false,
+    modelStore: null,
+  });
 }
 
 function listening(server: net.Server): Promise<number> {
