@@ -1,6 +1,6 @@
 /**
- * The commands that install LocalScribe for a user and look after it: `localscribe service …` (and, as they land,
- * setup, uninstall and doctor). They parse their own flags, so the engine's command line stays as it is.
+ * The commands that install LocalScribe for a user and look after it: setup, uninstall, service and doctor. They
+ * parse their own flags, so the engine's command line stays as it is.
  */
 import { parseArgs } from 'node:util';
 import { currentInstallContext, type InstallContext } from './install-context';

@@ -12,7 +12,7 @@ import { chooseModelDir } from '../server';
 import { manifestForPort, userManifestPath } from './addin-manifest';
 import { trustCertificate } from './certificate-trust';
 import { formatReport, runDoctor } from './doctor/doctor';
-import { probeEngine } from './doctor/engine-probe';
+import { probeEngine, waitForEngine } from './doctor/engine-probe';
 import { VERSION } from '../version';
 import type { InstallContext } from './install-context';
 import { addToInstallRecord, type InstallEntry } from './install-record';
@@ -33,6 +33,8 @@ export interface SetupOptions {
   store: ModelStore;
   skip: { trust?: boolean; service?: boolean; sideload?: boolean; download?: boolean };
   io: ModelsIo;
+  /** How long to wait for a service started by this run to answer before the doctor looks (default 20 s). */
+  serviceStartMs?: number;
 }
 
 interface StepOutcome {
@@ -40,6 +42,8 @@ interface StepOutcome {
   detail: string;
   entries?: InstallEntry[];
 }
+
+const SERVICE_STEP = 'Start the engine at login';
 
 /** The npx cache is npm's, not the user's: a service pointing into it breaks when npm clears it. */
 function npxWarning(ctx: InstallContext): string {
@@ -108,7 +112,7 @@ export async function runSetup(ctx: InstallContext, options: SetupOptions): Prom
   addToInstallRecord(ctx.dataDir, ...makeDirs(ctx.dataDir));
   const steps: Array<[string, keyof SetupOptions['skip'], () => Promise<StepOutcome>]> = [
     ['Trust the localhost certificate', 'trust', () => trustCertificate(ctx)],
-    ['Start the engine at login', 'service', () => serviceStep(ctx, config)],
+    [SERVICE_STEP, 'service', () => serviceStep(ctx, config)],
     ['Register the add-in with Word', 'sideload', () => sideloadStep(ctx, config)],
     ['Download the model', 'download', () => downloadStep(ctx, store, config, io)],
   ];
@@ -130,6 +134,9 @@ export async function runSetup(ctx: InstallContext, options: SetupOptions): Prom
     reports.push({ step, status: outcome.status, detail: outcome.detail });
     io.stdout.write(`${label}: ${outcome.status}\n    ${outcome.detail}\n`);
   }
+  // A service started a moment ago may not listen yet: give it a little time before the doctor looks.
+  const service = reports.find((r) => r.step === SERVICE_STEP);
+  if (service?.status === 'done') await waitForEngine(config.port, options.serviceStartMs ?? 20_000);
   io.stdout.write('\n');
   io.stdout.write(formatReport(await runDoctor(ctx, { config, store })));
   return reports;

@@ -74,3 +74,16 @@ export function probeEngine(port: number, timeoutMs = 3000): Promise<Probe> {
     });
   });
 }
+
+/**
+ * Probes until the LocalScribe engine answers on `port` or `timeoutMs` passes (a service just started needs a moment
+ * to listen); resolves with the last probe.
+ */
+export async function waitForEngine(port: number, timeoutMs: number, everyMs = 500): Promise<Probe> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const probe = await probeEngine(port);
+    if (probe.kind !== 'nothing' || Date.now() + everyMs > deadline) return probe;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
