@@ -25,6 +25,8 @@ module.exports = (_env, argv = {}) => {
       // Relative URLs: the pane works wherever the engine mounts dist/taskpane.
       publicPath: '',
       clean: true,
+      // Rewrite unchanged files too: npm pack (scripts/pack.ts) takes dist/ older than the source as stale.
+      compareBeforeEmit: false,
     },
     resolve: { extensions: ['.tsx', '.ts', '.js'] },
     module: {
