@@ -4,7 +4,7 @@
  * unit size through the layers, and so greedy decoding wanders over many tokens instead of repeating one.
  */
 import { DataType } from '../localhost-engine/onnx/schema';
-import { float16Bytes, roundToFloat16 } from './float16';
+import { float16Bytes, roundToFloat16 } from '../localhost-engine/onnx/float16';
 import { TensorSource } from './onnx-model-writer';
 import { SeededRandom } from './seeded-random';
 

@@ -64,7 +64,7 @@ export async function cpuGraph(modelFile: string): Promise<{ source: ModelSource
   let kv: Uint8Array | null = null;
   let attention: GraphChoice['attention'] = 'as-exported';
   const direct = directAttention(original);
-  if (direct) {
+  if ('model' in direct) {
     kv = direct.model;
     attention = 'direct';
   } else if (ops.length === 1 && ops[0] === 'GroupQueryAttention') {
@@ -72,12 +72,10 @@ export async function cpuGraph(modelFile: string): Promise<{ source: ModelSource
     kv = addKvDeltaOutputs(original)?.model ?? null;
     if (kv) attention = 'delta-slices';
     notes.push(
-      'decoding runs the exported GroupQueryAttention (its attributes or inputs are not ones the engine rewrites)',
+      `decoding runs the exported GroupQueryAttention, which copies the cache every step: ${direct.reason}`,
     );
   } else {
-    notes.push(
-      `the graph's attention (${ops.join(', ') || 'none found'}) is not one the engine rewrites: the whole cache is copied every step`,
-    );
+    notes.push(`the whole cache is copied every step: ${direct.reason}`);
   }
   const last = withLastLogits(kv ?? original, inputs);
   if (last.logits === 'every-position') notes.push('its LM head could not be limited to the last position');

@@ -1,6 +1,7 @@
 /** Tensors the token loop builds and reads: int64 feeds, zeroed caches, a logits row as float32. */
 import * as ort from 'onnxruntime-node';
 import type { Tensor } from 'onnxruntime-node';
+import { float16Value } from '../onnx/float16';
 
 /** An int64 tensor of `values` (token ids, positions, masks). */
 export function int64(values: ArrayLike<number>, dims: number[]): Tensor {
@@ -17,19 +18,6 @@ export function zeros(type: 'float32' | 'float16', dims: number[]): Tensor {
     : new ort.Tensor('float32', new Float32Array(size), dims);
 }
 
-const HALF_EXP = new Float32Array(32);
-for (let e = 0; e < 32; e++) HALF_EXP[e] = Math.pow(2, e - 15);
-
-/** IEEE half → float, for graphs that return float16 logits (onnxruntime-node hands them over as Uint16Array). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * Math.pow(2, -14) * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * HALF_EXP[exp] * (1 + frac / 1024);
-}
-
 /**
  * The last row of `logits` ([1, n, vocab]) as a fresh Float32Array.
  * @throws Error for logits that are neither float32 nor float16.
@@ -43,7 +31,7 @@ export function lastRow(logits: Tensor): Float32Array {
     const out = new Float32Array(vocab);
     // Float16Array (where it exists) yields numbers already; Uint16Array yields raw bits.
     const raw = src instanceof Uint16Array;
-    for (let i = 0; i < vocab; i++) out[i] = raw ? halfToFloat(src[offset + i]) : src[offset + i];
+    for (let i = 0; i < vocab; i++) out[i] = raw ? float16Value(src[offset + i]) : src[offset + i];
     return out;
   }
   throw new Error(`Unsupported logits type ${logits.type}.`);

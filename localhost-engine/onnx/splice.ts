@@ -2,6 +2,7 @@
  * Edits of a serialized model that keep everything they do not touch byte for byte: a graph's fields replaced,
  * a node's repeated strings replaced, new initializers encoded as graph fields.
  */
+import { float16Bits } from './float16';
 import { DataType, GRAPH, MODEL } from './schema';
 import { fields, lengthDelimited, type Field } from './wire';
 import { encodeTensor } from './write';
@@ -29,16 +30,18 @@ export function withGraph(model: Uint8Array, graph: Field, parts: Uint8Array[]):
   ]);
 }
 
-/** An initializer (a GraphProto field) holding `values` as int64 or float32. */
+/** An initializer (a GraphProto field) holding `values` as int64, float32 or float16. */
 export function initializer(
   name: string,
-  dataType: typeof DataType.INT64 | typeof DataType.FLOAT,
+  dataType: typeof DataType.INT64 | typeof DataType.FLOAT | typeof DataType.FLOAT16,
   dims: number[],
   values: ArrayLike<number>,
 ): Buffer {
   const raw =
     dataType === DataType.INT64
       ? new Uint8Array(BigInt64Array.from(Array.from(values), (v) => BigInt(v)).buffer)
-      : new Uint8Array(Float32Array.from(values).buffer);
+      : dataType === DataType.FLOAT16
+        ? new Uint8Array(Uint16Array.from(Array.from(values), float16Bits).buffer)
+        : new Uint8Array(Float32Array.from(values).buffer);
   return lengthDelimited(GRAPH.initializer, encodeTensor({ name, dataType, dims, rawData: raw }));
 }

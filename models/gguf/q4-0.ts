@@ -4,7 +4,7 @@
  * first; Q4_0: elements j and j+16 in byte j) and in the scale's type (float32 vs float16), so the mapping is exact
  * when each scale is a float16 value, as the generator makes them.
  */
-import { float16Bits, float16Value } from '../float16';
+import { float16Bits, float16Value } from '../../localhost-engine/onnx/float16';
 import { sourceBytes, TensorSource } from '../onnx-model-writer';
 import { DataType } from '../../localhost-engine/onnx/schema';
 

@@ -4,7 +4,7 @@
  * turn `attention_mask` into what each op takes (builder.py's make_attention_mask_reformatting_for_gqa / _for_mha,
  * make_position_ids_reformatting).
  */
-import { float16Bytes } from '../float16';
+import { float16Bytes } from '../../localhost-engine/onnx/float16';
 import { DataType } from '../../localhost-engine/onnx/schema';
 import { DecoderGraph } from './decoder-parts';
 

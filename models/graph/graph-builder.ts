@@ -3,7 +3,7 @@
  * name (later requests for a node of an existing name are dropped, which is how the builder shares its mask
  * subgraphs), and scalar or short constants as `Constant` nodes named after their type and value.
  */
-import { float16Bits } from '../float16';
+import { float16Bits } from '../../localhost-engine/onnx/float16';
 import { GraphSource, TensorSource } from '../onnx-model-writer';
 import { DataType, DataTypeValue } from '../../localhost-engine/onnx/schema';
 import { NodeSpec, ValueInfoSpec } from '../../localhost-engine/onnx/write';

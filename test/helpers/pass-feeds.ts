@@ -4,9 +4,14 @@ import { int64 } from '../../localhost-engine/inference/tensors';
 
 /**
  * `n` new tokens after `held` cached ones: deterministic ids that differ per position, the attention mask over all
- * of them, their positions, and `num_logits_to_keep` where the graph has it.
+ * of them, their positions where the graph takes them, and `num_logits_to_keep` where it has it.
  */
-export function passFeeds(held: number, n: number, hasLogitsToKeep: boolean): Record<string, ort.Tensor> {
+export function passFeeds(
+  held: number,
+  n: number,
+  hasLogitsToKeep: boolean,
+  hasPositionIds = true,
+): Record<string, ort.Tensor> {
   const ids = Array.from({ length: n }, (_, i) => 500 + (((held + i) * 97) % 20000));
   const feeds: Record<string, ort.Tensor> = {
     input_ids: int64(ids, [1, n]),
@@ -16,6 +21,7 @@ export function passFeeds(held: number, n: number, hasLogitsToKeep: boolean): Re
       [1, n],
     ),
   };
+  if (!hasPositionIds) delete feeds.position_ids;
   if (hasLogitsToKeep) feeds.num_logits_to_keep = int64([1], []);
   return feeds;
 }

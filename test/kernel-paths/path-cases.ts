@@ -4,12 +4,12 @@
  * models and measured against `same-logits.ts`'s bound. The AVX2 test runs them on this CPU's own path and on
  * the AVX2 path (under valgrind, whose CPU has no AVX-512), so that both are exercised wherever the suite runs.
  */
+import { directGraph } from '../helpers/direct-graph';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
-import { directAttention } from '../../localhost-engine/onnx/rewrites/direct-attention';
 import { kvDeltaName } from '../../localhost-engine/onnx/rewrites/kv-delta';
 import { KvCache } from '../../localhost-engine/inference/kv/kv-cache';
 import { lastPositionLogits } from '../../localhost-engine/onnx/rewrites/last-logits';
@@ -153,7 +153,7 @@ async function directAttentionSteps(file: string): Promise<PathCase> {
   const c = new Case('direct attention against GroupQueryAttention, prompt then decoding');
   const original = await ort.InferenceSession.create(file);
   const direct = await ort.InferenceSession.create(
-    directAttention(readFileSync(file))!.model,
+    directGraph(readFileSync(file)).model,
     withWeightsBeside(file),
   );
   try {

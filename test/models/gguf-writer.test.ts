@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
-import { float16Value } from '../../models/float16';
+import { float16Value } from '../../localhost-engine/onnx/float16';
 import { PHI3_GGUF_FILE } from '../../models/gguf/phi3-gguf';
 import { repackRows } from '../../models/gguf/q4-0';
 import { TokenType } from '../../models/gguf/phi3-vocab';

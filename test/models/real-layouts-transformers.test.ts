@@ -10,18 +10,10 @@ import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
 import { REAL_LAYOUTS, RealLayoutName } from '../../models/layouts/registry';
 import { greedy } from './ort-decoder';
+import { transformersOptions } from '../helpers/transformers-options';
 
 const PROMPT = [1, 450, 4996, 17354, 1701, 29916, 432, 17204, 975, 278, 17366, 11203];
 const NEW_TOKENS = 12;
-
-/** from_pretrained options that find the layout's graph: its dtype suffix, or the GenAI file name itself. */
-function loadOptions(layout: RealLayoutName): Record<string, unknown> {
-  const file = REAL_LAYOUTS[layout].file;
-  const dtype = /^model_(.+)\.onnx$/.exec(file.modelFileName)?.[1];
-  return file.subdir === 'onnx' && dtype
-    ? { dtype }
-    : { dtype: 'fp32', subfolder: '', model_file_name: file.modelFileName.replace(/\.onnx$/, '') };
-}
 
 beforeAll(() => {
   env.allowRemoteModels = false;
@@ -36,7 +28,7 @@ it.each(Object.keys(REAL_LAYOUTS) as RealLayoutName[])(
     const model = await AutoModelForCausalLM.from_pretrained(dir, {
       local_files_only: true,
       device: 'cpu',
-      ...loadOptions(layout),
+      ...transformersOptions(layout),
     });
     let generated: number[];
     try {

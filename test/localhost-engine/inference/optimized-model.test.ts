@@ -6,6 +6,7 @@
  * the "wide" two-layer decoder here has such weights at a test-friendly size; the tiny model's are a few KB, and
  * its copy computes wrong values — which the validation must catch.
  */
+import { directGraph } from '../../helpers/direct-graph';
 import { runTokens } from '../../helpers/run-tokens';
 import {
   mkdirSync,
@@ -25,7 +26,6 @@ import { attentionAndSliceOrder, sliceAfterEachLayer } from '../../helpers/execu
 import { MODEL_SIZES } from '../../../models/model-sizes';
 import { writeModelFolder } from '../../../models/write-model-folder';
 import { addKvDeltaOutputs, kvDeltaName } from '../../../localhost-engine/onnx/rewrites/kv-delta';
-import { directAttention } from '../../../localhost-engine/onnx/rewrites/direct-attention';
 import { optimizedCpuModel } from '../../../localhost-engine/inference/optimized-model';
 import { createSession, sessionOptions } from '../../../localhost-engine/inference/session-factory';
 
@@ -124,7 +124,7 @@ describe('optimizedCpuModel', () => {
   });
 
   it("builds from the engine's direct-attention graph, and the copy generates what that graph does", async () => {
-    const rewritten = directAttention(readFileSync(source));
+    const rewritten = directGraph(readFileSync(source));
     expect(rewritten?.layers).toBe(2);
     // The check on the copy feeds an empty past: the rewrite must run with none.
     const built = await optimizedCpuModel({ file: source, bytes: rewritten!.model }, root, options);

@@ -7,7 +7,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
 import { AS_EXPORTED, cpuGraph, gpuGraph } from '../../../localhost-engine/inference/session-graph';
+import { findGraph, readGraph } from '../../../localhost-engine/onnx/read';
+import { GRAPH, NODE } from '../../../localhost-engine/onnx/schema';
+import { withGraph, withRepeatedStrings } from '../../../localhost-engine/onnx/splice';
+import { fields, lengthDelimited } from '../../../localhost-engine/onnx/wire';
 import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
+
+/** `model` with its first MultiHeadAttention reading a bias (input 3). */
+function withBias(model: Uint8Array): Buffer {
+  const graph = findGraph(model);
+  const mha = readGraph(model, graph).nodes.find((n) => n.opType === 'MultiHeadAttention')!;
+  const inputs = [...mha.inputs];
+  inputs[3] = 'bias';
+  const parts: Uint8Array[] = [];
+  for (const f of fields(model, graph.payloadStart, graph.end)) {
+    parts.push(
+      f.start === mha.field.start
+        ? lengthDelimited(GRAPH.node, withRepeatedStrings(model, mha.field, NODE.input, inputs))
+        : model.subarray(f.start, f.end),
+    );
+  }
+  return withGraph(model, graph, parts);
+}
 
 describe('cpuGraph', () => {
   it.each([
@@ -24,11 +45,21 @@ describe('cpuGraph', () => {
     },
   );
 
-  it("keeps MultiHeadAttention as exported, says why, and still limits the LM head (Microsoft's builder fixture)", async () => {
+  it("rewrites MultiHeadAttention over a float16 cache too (Microsoft's builder fixture)", async () => {
     const { graph } = await cpuGraph(path.join(GENAI_TINY_FIXTURE, 'model.onnx'));
-    expect(graph).toMatchObject({ attention: 'as-exported', logits: 'last-position', pastInBuffer: false });
+    expect(graph).toEqual({ attention: 'direct', logits: 'last-position', pastInBuffer: true, notes: [] });
+  });
+
+  it('keeps an attention it cannot rewrite as exported, and says why', async () => {
+    const bytes = readFileSync(path.join(GENAI_TINY_FIXTURE, 'model.onnx'));
+    // The fixture's first MultiHeadAttention given a bias input, which the rewrite does not model.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ls-mha-bias-'));
+    const file = path.join(dir, 'model.onnx');
+    writeFileSync(file, withBias(bytes));
+    const { graph } = await cpuGraph(file);
+    expect(graph).toMatchObject({ attention: 'as-exported', pastInBuffer: false });
     expect(graph.notes).toEqual([
-      expect.stringMatching(/MultiHeadAttention.*whole cache is copied every step/),
+      expect.stringMatching(/whole cache is copied every step: .*inputs the rewrite does not model/),
     ]);
   });
 

@@ -1,6 +1,7 @@
 /**
- * IEEE 754 half precision for the generator: Node 20 has no Float16Array, and fp16 exports (DirectML, q4f16) store
- * their embeddings, norms, scales and rotary caches as float16.
+ * IEEE 754 half precision: Node 20 has no Float16Array, fp16 exports (DirectML, q4f16) store their weights, caches
+ * and logits as float16 (onnxruntime-node hands them over as raw Uint16Array bits), and the rewrites write float16
+ * constants.
  */
 
 const f32 = new Float32Array(1);

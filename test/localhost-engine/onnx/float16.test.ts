@@ -1,4 +1,9 @@
-import { float16Bits, float16Bytes, float16Value, roundToFloat16 } from '../../models/float16';
+import {
+  float16Bits,
+  float16Bytes,
+  float16Value,
+  roundToFloat16,
+} from '../../../localhost-engine/onnx/float16';
 
 describe('float16 conversion', () => {
   it.each([
