@@ -19,6 +19,8 @@ export interface EngineReport {
   machine: string;
   command: string;
   size: string;
+  /** The generated copy of a real export the run used; absent in reports from before the real layouts. */
+  layout?: string;
   device: string;
   /** GPU runs: the GPU's name. */
   gpu?: string;
@@ -35,12 +37,20 @@ export interface EngineReport {
     promptTokens: number;
     engine: { ttftMs: number; prefill: number; decode: number };
     transformers: { ttftMs: number; prefill: number; decode: number };
+    /** The CPU peers, where the run measured them. */
+    plain?: { ttftMs: number; prefill: number; decode: number } | null;
+    llama?: { ttftMs: number; prefill: number; decode: number } | null;
     ratio: { prefill: number; decode: number; ttft: number };
     bound: { prefill: number; decode: number } | null;
     ofBound: { prefill: number; decode: number } | null;
     sameTokens: boolean;
   }>;
-  memory: { enginePeakRssMB: number; transformersPeakRssMB: number; engineOverDisk: number };
+  memory: {
+    enginePeakRssMB: number;
+    transformersPeakRssMB: number;
+    engineOverDisk: number;
+    peerPeakRssMB?: Record<string, number>;
+  };
   eventLoopP99Ms: number;
   transformersEventLoopP99Ms: number;
 }
@@ -61,28 +71,68 @@ ${Number((r.costs.flopsPerPromptToken / 1e9).toPrecision(2))} GFLOP per token in
 }
 
 /** The rates side by side, with the CPU's bounds where the run measured them. */
+/** The sides a report measured, in column order, with how to read each prompt's medians. */
+function sides(r: EngineReport) {
+  type Medians = { ttftMs: number; prefill: number; decode: number };
+  type Prompt = EngineReport['perPrompt'][number];
+  const all: Array<{ name: string; of: (p: Prompt) => Medians | null | undefined }> = [
+    { name: 'the plain loop', of: (p) => p.plain },
+    { name: 'transformers.js', of: (p) => p.transformers },
+    { name: 'llama.cpp', of: (p) => p.llama },
+  ];
+  return all.filter((side) => r.perPrompt.some((p) => side.of(p)));
+}
+
 function ratesTable(r: EngineReport): string {
   const bounds = r.ceilings !== null;
+  const peers = sides(r);
   const cells = (bound: number | undefined, ofBound: number | undefined): string =>
     bounds ? ` ${bound} | ${ofBound} |` : '';
+  const x = (a: number, b: number | undefined): string => (b ? `${(a / b).toFixed(2)}×` : '');
+  const row = (
+    label: string,
+    mine: number,
+    theirs: Array<number | undefined>,
+    ratio: (t: number | undefined) => string,
+    tail: string,
+  ) =>
+    `| ${label} | ${mine} | ${theirs.map((t) => t ?? '').join(' | ')} | ${theirs.map(ratio).join(' | ')} |${tail}`;
   const rows: string[] = [];
   for (const p of r.perPrompt) {
+    const theirs = peers.map((s) => s.of(p)?.prefill);
     rows.push(
-      `| prefill tok/s, ${p.promptTokens}-token prompt | ${p.engine.prefill} | ${p.transformers.prefill} | ${p.ratio.prefill}× |${cells(p.bound?.prefill, p.ofBound?.prefill)}`,
+      row(
+        `prefill tok/s, ${p.promptTokens}-token prompt`,
+        p.engine.prefill,
+        theirs,
+        (t) => x(p.engine.prefill, t),
+        cells(p.bound?.prefill, p.ofBound?.prefill),
+      ),
     );
   }
   for (const p of r.perPrompt) {
+    const ms = peers.map((s) => s.of(p)?.ttftMs);
+    const seconds = (t: number | undefined) => (t === undefined ? undefined : Number((t / 1000).toFixed(1)));
+    const ratios = ms.map((t) => (t ? `${(p.engine.ttftMs / t).toFixed(2)}× the time` : ''));
     rows.push(
-      `| time to first token s, ${p.promptTokens}-token prompt | ${(p.engine.ttftMs / 1000).toFixed(1)} | ${(p.transformers.ttftMs / 1000).toFixed(1)} | ${(p.engine.ttftMs / p.transformers.ttftMs).toFixed(2)}× the time |${bounds ? ' | |' : ''}`,
+      `| time to first token s, ${p.promptTokens}-token prompt | ${seconds(p.engine.ttftMs)} | ${ms.map((t) => seconds(t) ?? '').join(' | ')} | ${ratios.join(' | ')} |${bounds ? ' | |' : ''}`,
     );
   }
   for (const p of r.perPrompt) {
+    const theirs = peers.map((s) => s.of(p)?.decode);
     rows.push(
-      `| decode tok/s over ${r.newTokens} tokens after ${p.promptTokens} | ${p.engine.decode} | ${p.transformers.decode} | ${p.ratio.decode}× |${cells(p.bound?.decode, p.ofBound?.decode)}`,
+      row(
+        `decode tok/s over ${r.newTokens} tokens after ${p.promptTokens}`,
+        p.engine.decode,
+        theirs,
+        (t) => x(p.engine.decode, t),
+        cells(p.bound?.decode, p.ofBound?.decode),
+      ),
     );
   }
-  return `| | engine | transformers.js | engine ÷ transformers.js |${bounds ? ' bound | engine ÷ bound |' : ''}
-|---|---|---|---|${bounds ? '---|---|' : ''}
+  const names = peers.map((s) => s.name);
+  return `| | engine | ${names.join(' | ')} | ${names.map((n) => `engine ÷ ${n}`).join(' | ')} |${bounds ? ' bound | engine ÷ bound |' : ''}
+|---|---|${names.map(() => '---|').join('')}${names.map(() => '---|').join('')}${bounds ? '---|---|' : ''}
 ${rows.join('\n')}`;
 }
 
@@ -126,18 +176,36 @@ Warm starts in order (ms): ${(l.warmStartsMs as number[]).join(', ')}.${l.optimi
 export function engineSection(r: EngineReport, file = 'engine.json'): string {
   const gpu = r.device !== 'cpu';
   const cpuName = r.machine.split(',')[0];
-  const title = gpu
-    ? `## Engine against transformers.js through ${r.device === 'webgpu' ? 'WebGPU' : 'DirectML'} on ${r.gpu ?? 'a GPU'}, model \`${r.size}\` (\`npm run bench -- --device ${r.device}\`)`
-    : file === 'engine.json'
-      ? "## Engine against transformers.js and this machine's limits (`npm run bench`)"
-      : `## Engine against transformers.js on the CPU, model \`${r.size}\`, ${cpuName} (\`npm run bench\`)`;
+  const layoutTitle = r.layout
+    ? `## \`${r.layout}\` (${r.size}): the engine against ${sides(r)
+        .map((x) => x.name)
+        .join(
+          ', ',
+        )}${r.ceilings ? " and this machine's limits" : ''} (\`npm run bench -- --layout ${r.layout}${r.size === 'phi3-mini' ? '' : ` --size ${r.size}`}\`)`
+    : null;
+  const title =
+    layoutTitle && !gpu
+      ? layoutTitle
+      : gpu
+        ? `## Engine against transformers.js through ${r.device === 'webgpu' ? 'WebGPU' : 'DirectML'} on ${r.gpu ?? 'a GPU'}, model \`${r.size}\` (\`npm run bench -- --device ${r.device}\`)`
+        : file === 'engine.json'
+          ? "## Engine against transformers.js and this machine's limits (`npm run bench`)"
+          : `## Engine against transformers.js on the CPU, model \`${r.size}\`, ${cpuName} (\`npm run bench\`)`;
   const where = gpu
     ? `${r.gpu ?? 'a GPU'} through onnxruntime-node's ${r.device} provider, on a host with ${r.machine}`
     : r.machine;
   const memory = gpu
     ? `Peak memory (RSS of the whole process, main thread and worker; the GPU's own memory is not in it): engine ${r.memory.enginePeakRssMB} MiB, transformers.js ${r.memory.transformersPeakRssMB} MiB.`
     : `Peak memory (RSS of the whole process, main thread and worker): engine ${r.memory.enginePeakRssMB} MiB
-(${r.memory.engineOverDisk}× the model's ${r.modelDiskMB} MiB on disk), transformers.js ${r.memory.transformersPeakRssMB} MiB.`;
+(${r.memory.engineOverDisk}× the model's ${r.modelDiskMB} MiB on disk), ${Object.entries(
+        r.memory.peerPeakRssMB ?? { 'transformers.js': r.memory.transformersPeakRssMB },
+      )
+        .filter(([name]) => name !== 'engine')
+        .map(
+          ([name, mb]) =>
+            `${name === 'transformers' ? 'transformers.js' : name === 'plain' ? 'the plain loop' : name} ${mb} MiB`,
+        )
+        .join(', ')}.`;
   const what = gpu
     ? `On the GPU the engine runs the model's graph as it is: each step's \`present.*\` stays on the GPU
 (\`preferredOutputLocation: 'gpu-buffer'\`, \`inference/session-factory.ts\`) and is fed back as the next past, and
@@ -156,9 +224,17 @@ and one prefill pass's working set; \`npm run bench:memory\` (below) breaks a ge
 
 ${r.date.slice(0, 10)}, ${where}; model \`${r.size}\` (generated, random weights, ${r.modelDiskMB} MiB on disk), device ${r.device};
 command \`${r.command}\`; ${r.reps} ${r.reps === 1 ? 'repetition' : 'repetitions, alternating which side runs first'}, each side in a fresh process
-(medians shown). Both sides get the same prompt tokens and decode greedily with the same repetition penalty (1.1)
-and 4-gram ban, ${r.newTokens} new tokens, stop tokens ignored; the engine is its inference worker as the server
-runs it (\`bench/engine-runner.ts\`), transformers.js is its own \`generate\` (\`bench/transformers-js-runner.ts\`).
+(medians shown). Every side gets the same prompt tokens and decodes greedily, ${r.newTokens} new tokens, stop tokens
+ignored; the engine is its inference worker as the server runs it (\`bench/engine-runner.ts\`), transformers.js is
+its own \`generate\` (\`bench/transformers-js-runner.ts\`), both with the same repetition penalty (1.1) and 4-gram ban.${
+    r.layout
+      ? `
+The plain loop (\`bench/plain-loop-runner.ts\`) runs the exported graph with \`session.run\`, the prompt in one pass and
+each step's presents fed back, plain argmax: the floor any runtime should clear. llama.cpp is node-llama-cpp 3.21.1
+(\`bench/llama-cpp-runner.ts\`; \`npm run bench:install-llama\`) on a GGUF Q4_0 the generator writes from the same
+weights, greedy, with its defaults as Ollama and LM Studio run it on a CPU (flash attention auto, float16 KV cache).`
+      : ''
+  }
 
 ${ceilingsParagraph(r)}${ratesTable(r)}
 

@@ -1,20 +1,22 @@
 /**
- * `npm run bench`: the engine against transformers.js' own `generate` and against this machine's limits, in one
- * run, on the generated Phi-3-mini-sized int4 model (generated and cached on first use, 2.72 GB).
+ * `npm run bench`: the engine against the runtimes a user could run instead, on a generated copy of an export users
+ * download (`--layout`, default `ms-cpu-int4`, Microsoft's CPU int4 folder; generated and cached on first use), and
+ * against this machine's limits, in one run.
  *
- *   npm run bench                                  # phi3-mini, CPU, 2 alternated repetitions (~20 min here)
+ *   npm run bench                                  # ms-cpu-int4 at phi3-mini size, CPU, 2 repetitions
+ *   npm run bench -- --layout web-q4               # any of models/layouts/ (transformers.js' q4, …)
  *   npm run bench -- --size tiny --reps 1          # a quick check of the whole pipeline
- *   npm run bench -- --device webgpu               # where a WebGPU adapter exists (both sides)
+ *   npm run bench -- --device webgpu               # where a WebGPU adapter exists (engine and transformers.js)
  *   npm run bench -- --device webgpu --gpu-name "NVIDIA H200"   # names the GPU where it cannot be read
  *
- * Each side runs in its own fresh process (bench/engine-runner.ts, bench/transformers-js-runner.ts), given the
- * same prompt tokens and the same decoding settings, alternating which goes first so that drift in the machine's
- * speed falls on both. Cold loads start with the model's files dropped from the page cache. The ceilings
- * (bench/ceilings.ts) are measured in the same run. Writes bench/results/engine.json and rewrites BENCHMARKS.md.
- *
- * On a GPU (`--device webgpu|dml`) the run skips what only the CPU engine has (the CPU's ceilings, the optimized
- * copy), names the GPU, stops when the engine fell back to the CPU, and writes
- * bench/results/engine-<size>-<device>.json, which BENCHMARKS.md shows in a section of its own.
+ * On the CPU the sides are the engine (bench/engine-runner.ts), a plain `session.run` loop over the same folder (the
+ * floor, bench/plain-loop-runner.ts), transformers.js' own `generate` (bench/transformers-js-runner.ts) and
+ * llama.cpp through node-llama-cpp on a GGUF of the same weights (bench/llama-cpp-runner.ts; `npm run
+ * bench:install-llama` first); `--peers` chooses. Each runs in its own fresh process, given the same prompt
+ * tokens, the sides in a rotating order so that drift in the machine's speed falls on all of them. Cold loads start
+ * with the model's files dropped from the page cache. The ceilings (bench/ceilings.ts) are measured in the same run.
+ * Writes bench/results/engine-<size>-<device>-<layout>.json and rewrites BENCHMARKS.md; a GPU run skips what only
+ * the CPU engine has (the ceilings, the optimized copy, the CPU peers) and names the GPU.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -22,7 +24,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
-import { MODEL_SIZES, type ModelSize } from '../models/model-sizes';
+import type { ModelSize } from '../models/model-sizes';
+import { generatedConfig, PHI3_GGUF_FILE } from '../models/generated-layouts';
+import { isRealLayout, REAL_LAYOUTS, type RealLayoutName } from '../models/layouts/registry';
+import { inspectModelFolder } from '../localhost-engine/inference/model-folder';
+import { transformersOptions } from '../test/helpers/transformers-options';
 import { BENCH_OPTIMIZED_DIR } from './bench-home';
 import { saveResult } from './benchmarks-md';
 import type { RunnerResult } from './runner-result';
@@ -36,6 +42,9 @@ const runChild = (script: string, args: string[]): RunnerResult => runScript<Run
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: 'phi3-mini' },
+    layout: { type: 'string', default: 'ms-cpu-int4' },
+    /** The runtimes measured beside the engine on the CPU: the floor, and what users would pick instead. */
+    peers: { type: 'string', default: 'plain,transformers,llama.cpp' },
     reps: { type: 'string', default: '2' },
     prompts: { type: 'string', default: '512,2048' },
     'new-tokens': { type: 'string', default: '128' },
@@ -100,11 +109,32 @@ function evict(dir: string): void {
 
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 
+/** A side's medians for one prompt length, and its runs' tokens. */
+function sideMedians(results: RunnerResult[], i: number) {
+  const pick = (key: 'ttftMs' | 'prefillTokensPerSecond' | 'decodeTokensPerSecond') =>
+    median(results.map((x) => x.runs![i][key]));
+  return {
+    ttftMs: pick('ttftMs'),
+    prefill: round(pick('prefillTokensPerSecond')),
+    decode: round(pick('decodeTokensPerSecond')),
+  };
+}
+
 async function main(): Promise<void> {
-  const modelDir = await ensureGeneratedModel({ size, layout: 'transformers' });
-  const config = MODEL_SIZES[size];
+  if (!isRealLayout(values.layout))
+    throw new Error(`--layout must be one of ${Object.keys(REAL_LAYOUTS).join(', ')}`);
+  const layout: RealLayoutName = values.layout;
+  const modelDir = await ensureGeneratedModel({ size, layout });
+  const folder = await inspectModelFolder(modelDir);
+  const config = generatedConfig(layout, size);
+  const peers = onCpu ? values.peers.split(',').filter(Boolean) : ['transformers'];
   const common = ['--model-dir', modelDir, '--device', values.device];
-  if (values.threads) common.push('--threads', values.threads);
+  const transformersArgs = [...common, '--from-pretrained', JSON.stringify(transformersOptions(layout))];
+  const gguf = peers.includes('llama.cpp')
+    ? path.join(await ensureGeneratedModel({ size, layout: 'gguf-q4_0' }), PHI3_GGUF_FILE)
+    : '';
+  const threadArgs = values.threads ? ['--threads', values.threads] : [];
+  common.push(...threadArgs);
   // The engine as `npm start` runs it: compiled, so its worker thread does not compile TypeScript as it starts
   // (bundled for the GPU machine, it already is).
   if (!RUNNING_AS_JS) {
@@ -123,8 +153,8 @@ async function main(): Promise<void> {
   const ceilings = onCpu
     ? await measureCeilings({ intraOpThreads: values.threads ? Number(values.threads) : undefined })
     : null;
-  const dataFile = path.join(modelDir, 'onnx', 'model_q4.onnx_data');
-  const diskBytes = statSync(dataFile).size + statSync(path.join(modelDir, 'onnx', 'model_q4.onnx')).size;
+  const dataFile = folder.externalDataFiles[0] ?? folder.modelFile;
+  const diskBytes = [folder.modelFile, ...folder.externalDataFiles].reduce((n, f) => n + statSync(f).size, 0);
   const costs = modelCosts(
     {
       hiddenSize: config.hiddenSize,
@@ -147,7 +177,7 @@ async function main(): Promise<void> {
   evict(BENCH_OPTIMIZED_DIR);
   const coldEngine = onDevice(runChild('engine-runner.ts', [...engineArgs, '--load-only']));
   evict(modelDir);
-  const coldTransformers = runChild('transformers-js-runner.ts', [...common, '--load-only']);
+  const coldTransformers = runChild('transformers-js-runner.ts', [...transformersArgs, '--load-only']);
   const warmStarts: number[] = [];
   for (let i = 0; i < Number(values.starts); i++)
     warmStarts.push(onDevice(runChild('engine-runner.ts', [...engineArgs, '--load-only'])).loadMs);
@@ -155,34 +185,30 @@ async function main(): Promise<void> {
     ? runChild('engine-runner.ts', [...common, '--compiled', '--optimized-dir', 'none', '--load-only'])
     : null;
 
-  // Generation, alternating which side goes first.
-  const engine: RunnerResult[] = [];
-  const transformers: RunnerResult[] = [];
+  // Generation, the sides in a rotating order so that drift in the machine's speed falls on all of them.
+  const sides: Record<string, () => RunnerResult> = {
+    engine: () => onDevice(runChild('engine-runner.ts', [...engineArgs, ...fullArgs])),
+    transformers: () => runChild('transformers-js-runner.ts', [...transformersArgs, ...fullArgs]),
+    plain: () => runChild('plain-loop-runner.ts', [...common.slice(0, 2), ...threadArgs, ...fullArgs]),
+    'llama.cpp': () => runChild('llama-cpp-runner.ts', ['--gguf', gguf, ...threadArgs, ...fullArgs]),
+  };
+  const names = ['engine', ...peers.filter((p) => p !== 'engine')];
+  const results: Record<string, RunnerResult[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < reps; r++) {
-    const order = r % 2 === 0 ? ['engine', 'transformers'] : ['transformers', 'engine'];
-    for (const side of order) {
+    for (let k = 0; k < names.length; k++) {
+      const side = names[(k + r) % names.length];
       console.error(`repetition ${r + 1}/${reps}: ${side}…`);
-      if (side === 'engine')
-        engine.push(onDevice(runChild('engine-runner.ts', [...engineArgs, ...fullArgs])));
-      else transformers.push(runChild('transformers-js-runner.ts', [...common, ...fullArgs]));
+      results[side].push(sides[side]());
     }
   }
+  const engine = results.engine;
+  const transformers = results.transformers;
 
   const perPrompt = prompts.map((promptTokens, i) => {
-    const pick = (
-      results: RunnerResult[],
-      key: 'ttftMs' | 'prefillTokensPerSecond' | 'decodeTokensPerSecond',
-    ) => median(results.map((x) => x.runs![i][key]));
-    const e = {
-      ttftMs: pick(engine, 'ttftMs'),
-      prefill: pick(engine, 'prefillTokensPerSecond'),
-      decode: pick(engine, 'decodeTokensPerSecond'),
-    };
-    const t = {
-      ttftMs: pick(transformers, 'ttftMs'),
-      prefill: pick(transformers, 'prefillTokensPerSecond'),
-      decode: pick(transformers, 'decodeTokensPerSecond'),
-    };
+    const e = sideMedians(engine, i);
+    const t = sideMedians(transformers, i);
+    const other = (name: string) => (results[name] ? sideMedians(results[name], i) : null);
+    const [plain, llama] = [other('plain'), other('llama.cpp')];
     // Decode reads every weight once per token plus the cache so far (the mean context over the run); prefill is
     // bounded by the int4 kernel's rate. Both are the CPU's.
     const context = promptTokens + newTokens / 2;
@@ -194,12 +220,26 @@ async function main(): Promise<void> {
     return {
       promptTokens,
       newTokens,
-      engine: { ...e, prefill: round(e.prefill), decode: round(e.decode) },
-      transformers: { ...t, prefill: round(t.prefill), decode: round(t.decode) },
+      engine: e,
+      transformers: t,
+      plain,
+      llama,
       ratio: {
         prefill: round(e.prefill / t.prefill),
         decode: round(e.decode / t.decode),
         ttft: round(t.ttftMs / e.ttftMs),
+        ...(plain
+          ? {
+              prefillVsPlain: round(e.prefill / plain.prefill),
+              decodeVsPlain: round(e.decode / plain.decode),
+            }
+          : {}),
+        ...(llama
+          ? {
+              prefillVsLlama: round(e.prefill / llama.prefill),
+              decodeVsLlama: round(e.decode / llama.decode),
+            }
+          : {}),
       },
       bound: bound && { prefill: round(bound.prefill, 1), decode: round(bound.decode) },
       ofBound: bound && {
@@ -213,7 +253,7 @@ async function main(): Promise<void> {
   });
   const warmTransformers = median(transformers.map((x) => x.loadMs));
   const enginePeak = Math.max(...engine.map((x) => x.peakRssMB));
-  const resultFile = onCpu && size === 'phi3-mini' ? 'engine.json' : `engine-${size}-${values.device}.json`;
+  const resultFile = `engine-${size}-${values.device}-${layout}.json`;
   const report = {
     date: new Date().toISOString(),
     machine: `${machineLine()}, Node ${process.version}, onnxruntime-node ${ort.env.versions.node}`,
@@ -226,6 +266,7 @@ async function main(): Promise<void> {
       ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
     ].join(' '),
     size,
+    layout,
     device: values.device,
     ...(onCpu ? {} : { gpu: gpuName() }),
     reps,
@@ -258,6 +299,9 @@ async function main(): Promise<void> {
     },
     perPrompt,
     memory: {
+      peerPeakRssMB: Object.fromEntries(
+        Object.entries(results).map(([name, r]) => [name, Math.max(...r.map((x) => x.peakRssMB))]),
+      ),
       enginePeakRssMB: enginePeak,
       transformersPeakRssMB: Math.max(...transformers.map((x) => x.peakRssMB)),
       engineOverDisk: round(enginePeak / (diskBytes / 2 ** 20)),

@@ -24,6 +24,8 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
     'load-only': { type: 'boolean', default: false },
+    /** More from_pretrained options, as JSON: how to find a GenAI folder's graph (bench/run-bench.ts says). */
+    'from-pretrained': { type: 'string' },
   },
 });
 
@@ -78,8 +80,8 @@ async function main(): Promise<void> {
   const dir = values['model-dir'];
   if (!dir) throw new Error('--model-dir is required');
   // Without this, a wrong folder fails inside the tokenizer ("reading 'tokenizer_class'").
-  if (!existsSync(path.join(dir, 'onnx', 'model_q4.onnx')))
-    throw new Error(`${dir} is not a transformers.js-layout model folder (no onnx/model_q4.onnx)`);
+  if (!existsSync(path.join(dir, 'config.json')))
+    throw new Error(`${dir} is not a model folder transformers.js reads (no config.json)`);
   if (values.device !== 'cpu' && values.device !== 'webgpu')
     throw new Error(`--device must be cpu or webgpu, not ${values.device}`);
   // Importing transformers.js (and onnxruntime-node with it) is part of its load, as it is of the engine's worker.
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     t.AutoModelForCausalLM.from_pretrained(dir, {
       local_files_only: true,
       dtype: 'q4',
+      ...(values['from-pretrained'] ? (JSON.parse(values['from-pretrained']) as object) : {}),
       device: values.device as 'cpu' | 'webgpu',
       ...(values.threads ? { session_options: { intraOpNumThreads: Number(values.threads) } } : {}),
     }),

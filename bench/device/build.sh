@@ -10,7 +10,7 @@ out=$(realpath -m "${1:-$root/.device/bench}")
 cd "$root"
 rm -rf "$out" && mkdir -p "$out"
 node_modules/.bin/esbuild \
-  bench/run-bench.ts bench/engine-runner.ts bench/transformers-js-runner.ts \
+  bench/run-bench.ts bench/engine-runner.ts bench/transformers-js-runner.ts bench/plain-loop-runner.ts \
   localhost-engine/inference/inference-worker.ts test/helpers/hooked-worker.ts \
   --bundle --platform=node --target=node20 --format=cjs --outdir="$out" --entry-names='[name]' \
   --external:onnxruntime-node --external:onnxruntime-common --alias:sharp=./bench/device/no-sharp.js \

@@ -1,0 +1,87 @@
+/**
+ * The floor any runtime should clear, run in its own fresh process: a plain loop over `session.run` on the model
+ * folder's graph as exported, the prompt in one pass, each step's presents fed back as the next past, greedy
+ * argmax over the last row of logits. No rewrite, no cache of its own, no repetition control.
+ *
+ *   npx tsx bench/plain-loop-runner.ts --model-dir DIR --prompts 512,2048 --new-tokens 128 [--threads N]
+ *
+ * Prints one line of JSON last, in the engine runner's shape.
+ */
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { inspectModelFolder } from '../localhost-engine/inference/model-folder';
+import { argmax } from '../localhost-engine/inference/logits-processing';
+import { PlainLoop } from '../test/helpers/plain-loop';
+import { benchPrompt } from './bench-prompt';
+
+const { values } = parseArgs({
+  options: {
+    'model-dir': { type: 'string' },
+    prompts: { type: 'string', default: '512,2048' },
+    'new-tokens': { type: 'string', default: '128' },
+    threads: { type: 'string' },
+  },
+});
+
+async function main(): Promise<void> {
+  const dir = values['model-dir'];
+  if (!dir) throw new Error('--model-dir is required');
+  const loadStart = performance.now();
+  const folder = await inspectModelFolder(dir, 'cpu');
+  const session = await ort.InferenceSession.create(folder.modelFile, {
+    graphOptimizationLevel: 'all',
+    executionProviders: ['cpu'],
+    ...(values.threads ? { intraOpNumThreads: Number(values.threads) } : {}),
+  });
+  const loadMs = performance.now() - loadStart;
+  const loop = new PlainLoop(session, {
+    kvHeads: folder.kvHeads ?? undefined,
+    headSize: folder.headSize ?? undefined,
+  });
+
+  const generate = async (prompt: number[], newTokens: number) => {
+    loop.reset();
+    const started = performance.now();
+    let row = await loop.step(prompt);
+    const firstAt = performance.now();
+    const tokens: number[] = [];
+    for (;;) {
+      const next = argmax(row);
+      tokens.push(next);
+      if (tokens.length >= newTokens) break;
+      row = await loop.step([next]);
+    }
+    const ttftMs = firstAt - started;
+    const decodeMs = performance.now() - firstAt;
+    return {
+      promptTokens: prompt.length,
+      newTokens: tokens.length,
+      ttftMs: Math.round(ttftMs),
+      prefillTokensPerSecond: Number((prompt.length / (ttftMs / 1000)).toFixed(2)),
+      decodeTokensPerSecond:
+        tokens.length > 1 ? Number(((tokens.length - 1) / (decodeMs / 1000)).toFixed(2)) : 0,
+      tokens,
+    };
+  };
+
+  // Both sides warm up the same way before timing: a short prompt and two tokens.
+  await generate(benchPrompt(16), 2);
+  const runs = [];
+  for (const promptTokens of values.prompts.split(',').map(Number))
+    runs.push(await generate(benchPrompt(promptTokens), Number(values['new-tokens'])));
+  await session.release();
+  console.log(
+    JSON.stringify({
+      side: 'plain',
+      device: 'cpu',
+      loadMs: Math.round(loadMs),
+      runs,
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
+}
+
+main().catch((err: Error) => {
+  console.log(JSON.stringify({ side: 'plain', error: err.message }));
+  process.exitCode = 1;
+});
