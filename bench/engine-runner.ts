@@ -19,14 +19,13 @@ import type { DecodeSettings } from '../localhost-engine/inference/token-loop';
 import type { PromptIdsRequest } from '../test/helpers/hooked-worker';
 import { WorkerProbe } from '../test/helpers/worker-probe';
 import { benchPrompt } from './bench-prompt';
+import { RUNNER_OPTIONS, runSide } from './runner-common';
 import { RUNNING_AS_JS } from './run-child';
 
 const { values } = parseArgs({
   options: {
     'model-dir': { type: 'string' },
-    prompts: { type: 'string', default: '512,2048' },
-    'new-tokens': { type: 'string', default: '128' },
-    threads: { type: 'string' },
+    ...RUNNER_OPTIONS,
     device: { type: 'string', default: 'cpu' },
     'optimized-dir': { type: 'string' },
     'load-only': { type: 'boolean', default: false },
@@ -56,7 +55,7 @@ async function clientModule(): Promise<ClientModule> {
   return (await import(file)) as ClientModule;
 }
 
-async function main(): Promise<void> {
+runSide('engine', async () => {
   if (!values['model-dir']) throw new Error('--model-dir is required');
   const optimizedDir = values['optimized-dir'];
   const { InferenceWorkerClient } = await clientModule();
@@ -78,15 +77,11 @@ async function main(): Promise<void> {
     const loadMs = performance.now() - loadStart;
     if (client.state !== 'ready') throw new Error(`load failed: ${client.error}`);
     const head = {
-      side: 'engine',
-      device: client.device,
+      device: client.device ?? undefined,
       loadMs: Math.round(loadMs),
       optimized: client.optimized,
     };
-    if (values['load-only']) {
-      console.log(JSON.stringify({ ...head, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
-      return;
-    }
+    if (values['load-only']) return head;
     const callbacks = { onDelta: () => undefined };
     // Exactly `maxNewTokens` after these exact prompt tokens (no chat template, no stop token), as transformers.js'
     // runner is given.
@@ -119,22 +114,14 @@ async function main(): Promise<void> {
       });
     }
     histogram.disable();
-    console.log(
-      JSON.stringify({
-        ...head,
-        // Where the runs ended: a GPU that fails mid-generation hands the rest to the CPU.
-        device: client.device,
-        runs,
-        eventLoopP99Ms: Number((histogram.percentile(99) / 1e6).toFixed(1)),
-        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      }),
-    );
+    return {
+      ...head,
+      // Where the runs ended: a GPU that fails mid-generation hands the rest to the CPU.
+      device: client.device ?? undefined,
+      runs,
+      eventLoopP99Ms: Number((histogram.percentile(99) / 1e6).toFixed(1)),
+    };
   } finally {
     await client.close();
   }
-}
-
-main().catch((err: Error) => {
-  console.log(JSON.stringify({ side: 'engine', error: err.message }));
-  process.exit(1);
 });

@@ -12,17 +12,16 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadLlamaCpp } from './peers/node-llama-cpp';
 import { benchPrompt } from './bench-prompt';
+import { RUNNER_OPTIONS, runSide, timedRun } from './runner-common';
 
 const { values } = parseArgs({
   options: {
     gguf: { type: 'string' },
-    prompts: { type: 'string', default: '512,2048' },
-    'new-tokens': { type: 'string', default: '128' },
-    threads: { type: 'string' },
+    ...RUNNER_OPTIONS,
   },
 });
 
-async function main(): Promise<void> {
+runSide('llama.cpp', async () => {
   if (!values.gguf) throw new Error('--gguf is required');
   const threads = Number(values.threads ?? os.availableParallelism());
   const prompts = values.prompts.split(',').map(Number);
@@ -44,16 +43,7 @@ async function main(): Promise<void> {
       if (tokens.length >= count) break;
     }
     (sequence as unknown as { dispose(): void }).dispose();
-    const ttftMs = times[0] - started;
-    return {
-      promptTokens: prompt.length,
-      newTokens: tokens.length,
-      ttftMs: Math.round(ttftMs),
-      prefillTokensPerSecond: Number((prompt.length / (ttftMs / 1000)).toFixed(2)),
-      decodeTokensPerSecond:
-        times.length > 1 ? Number(((times.length - 1) / ((times.at(-1)! - times[0]) / 1000)).toFixed(2)) : 0,
-      tokens,
-    };
+    return timedRun(prompt, started, times, tokens);
   };
 
   // Both sides warm up the same way before timing: a short prompt and two tokens.
@@ -63,18 +53,5 @@ async function main(): Promise<void> {
   await context.dispose();
   await model.dispose();
   await llama.dispose();
-  console.log(
-    JSON.stringify({
-      side: 'llama.cpp',
-      device: 'cpu',
-      loadMs: Math.round(loadMs),
-      runs,
-      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    }),
-  );
-}
-
-main().catch((err: Error) => {
-  console.log(JSON.stringify({ side: 'llama.cpp', error: err.message }));
-  process.exitCode = 1;
+  return { device: 'cpu', loadMs: Math.round(loadMs), runs };
 });

@@ -13,17 +13,16 @@ import { inspectModelFolder } from '../localhost-engine/inference/model-folder';
 import { argmax } from '../localhost-engine/inference/logits-processing';
 import { PlainLoop } from '../test/helpers/plain-loop';
 import { benchPrompt } from './bench-prompt';
+import { RUNNER_OPTIONS, runSide, timedRun } from './runner-common';
 
 const { values } = parseArgs({
   options: {
     'model-dir': { type: 'string' },
-    prompts: { type: 'string', default: '512,2048' },
-    'new-tokens': { type: 'string', default: '128' },
-    threads: { type: 'string' },
+    ...RUNNER_OPTIONS,
   },
 });
 
-async function main(): Promise<void> {
+runSide('plain', async () => {
   const dir = values['model-dir'];
   if (!dir) throw new Error('--model-dir is required');
   const loadStart = performance.now();
@@ -42,26 +41,16 @@ async function main(): Promise<void> {
   const generate = async (prompt: number[], newTokens: number) => {
     loop.reset();
     const started = performance.now();
-    let row = await loop.step(prompt);
-    const firstAt = performance.now();
+    const times: number[] = [];
     const tokens: number[] = [];
+    let row = await loop.step(prompt);
     for (;;) {
-      const next = argmax(row);
-      tokens.push(next);
+      tokens.push(argmax(row));
+      times.push(performance.now());
       if (tokens.length >= newTokens) break;
-      row = await loop.step([next]);
+      row = await loop.step([tokens.at(-1)!]);
     }
-    const ttftMs = firstAt - started;
-    const decodeMs = performance.now() - firstAt;
-    return {
-      promptTokens: prompt.length,
-      newTokens: tokens.length,
-      ttftMs: Math.round(ttftMs),
-      prefillTokensPerSecond: Number((prompt.length / (ttftMs / 1000)).toFixed(2)),
-      decodeTokensPerSecond:
-        tokens.length > 1 ? Number(((tokens.length - 1) / (decodeMs / 1000)).toFixed(2)) : 0,
-      tokens,
-    };
+    return timedRun(prompt, started, times, tokens);
   };
 
   // Both sides warm up the same way before timing: a short prompt and two tokens.
@@ -70,18 +59,5 @@ async function main(): Promise<void> {
   for (const promptTokens of values.prompts.split(',').map(Number))
     runs.push(await generate(benchPrompt(promptTokens), Number(values['new-tokens'])));
   await session.release();
-  console.log(
-    JSON.stringify({
-      side: 'plain',
-      device: 'cpu',
-      loadMs: Math.round(loadMs),
-      runs,
-      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    }),
-  );
-}
-
-main().catch((err: Error) => {
-  console.log(JSON.stringify({ side: 'plain', error: err.message }));
-  process.exitCode = 1;
+  return { device: 'cpu', loadMs: Math.round(loadMs), runs };
 });

@@ -1,4 +1,4 @@
-/** What each benchmark runner (engine-runner.ts, transformers-js-runner.ts) prints as its last line. */
+/** What each benchmark runner (bench/*-runner.ts, through runner-common.ts) prints as its last line. */
 
 /** One generation: `newTokens` after a `promptTokens`-token prompt. */
 export interface RunnerRun {

@@ -15,13 +15,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { PreTrainedModel, Tensor } from '@huggingface/transformers';
 import { benchPrompt } from './bench-prompt';
+import { RUNNER_OPTIONS, runSide, timedRun } from './runner-common';
 
 const { values } = parseArgs({
   options: {
     'model-dir': { type: 'string' },
-    prompts: { type: 'string', default: '512,2048' },
-    'new-tokens': { type: 'string', default: '128' },
-    threads: { type: 'string' },
+    ...RUNNER_OPTIONS,
     device: { type: 'string', default: 'cpu' },
     'load-only': { type: 'boolean', default: false },
     /** More from_pretrained options, as JSON: how to find a GenAI folder's graph (bench/run-bench.ts says). */
@@ -60,23 +59,10 @@ async function generate(t: Transformers, model: PreTrainedModel, prompt: number[
     streamer,
   } as unknown as Parameters<PreTrainedModel['generate']>[0])) as Tensor;
   const tokens = Array.from(output.data as BigInt64Array, Number).slice(prompt.length);
-  const times = streamer.times;
-  const ttftMs = times[0] - started;
-  return {
-    promptTokens: prompt.length,
-    newTokens: tokens.length,
-    ttftMs: Math.round(ttftMs),
-    prefillTokensPerSecond: Number((prompt.length / (ttftMs / 1000)).toFixed(2)),
-    // One new token has no decode phase: 0, not NaN (which JSON.stringify prints as null).
-    decodeTokensPerSecond:
-      times.length > 1
-        ? Number(((times.length - 1) / ((times[times.length - 1] - times[0]) / 1000)).toFixed(2))
-        : 0,
-    tokens,
-  };
+  return timedRun(prompt, started, streamer.times, tokens);
 }
 
-async function main(): Promise<void> {
+runSide('transformers.js', async () => {
   const dir = values['model-dir'];
   if (!dir) throw new Error('--model-dir is required');
   // Without this, a wrong folder fails inside the tokenizer ("reading 'tokenizer_class'").
@@ -102,16 +88,7 @@ async function main(): Promise<void> {
   ]);
   const loadMs = Math.round(performance.now() - loadStart);
   try {
-    if (values['load-only']) {
-      console.log(
-        JSON.stringify({
-          side: 'transformers.js',
-          loadMs,
-          peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-        }),
-      );
-      return;
-    }
+    if (values['load-only']) return { loadMs };
     await generate(t, model, benchPrompt(16), 2);
     const newTokens = Number(values['new-tokens']);
     const histogram = monitorEventLoopDelay({ resolution: 1 });
@@ -120,23 +97,8 @@ async function main(): Promise<void> {
     for (const n of values.prompts.split(',').map(Number))
       runs.push(await generate(t, model, benchPrompt(n), newTokens));
     histogram.disable();
-    console.log(
-      JSON.stringify({
-        side: 'transformers.js',
-        loadMs,
-        runs,
-        eventLoopP99Ms: Number((histogram.percentile(99) / 1e6).toFixed(1)),
-        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      }),
-    );
+    return { loadMs, runs, eventLoopP99Ms: Number((histogram.percentile(99) / 1e6).toFixed(1)) };
   } finally {
     await model.dispose();
   }
-}
-
-main().catch((err: unknown) => {
-  // onnxruntime's messages end in a newline (e.g. "Failed to get a WebGPU adapter: No supported adapters\n").
-  const error = err instanceof Error ? err.message.trim() : String(err);
-  console.log(JSON.stringify({ side: 'transformers.js', error }));
-  process.exit(1);
 });
