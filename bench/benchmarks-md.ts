@@ -70,7 +70,6 @@ ${Number((r.costs.flopsPerPromptToken / 1e9).toPrecision(2))} GFLOP per token in
 `;
 }
 
-/** The rates side by side, with the CPU's bounds where the run measured them. */
 /** The sides a report measured, in column order, with how to read each prompt's medians. */
 function sides(r: EngineReport) {
   type Medians = { ttftMs: number; prefill: number; decode: number };
@@ -83,6 +82,7 @@ function sides(r: EngineReport) {
   return all.filter((side) => r.perPrompt.some((p) => side.of(p)));
 }
 
+/** The rates side by side, with the CPU's bounds where the run measured them. */
 function ratesTable(r: EngineReport): string {
   const bounds = r.ceilings !== null;
   const peers = sides(r);
@@ -137,10 +137,10 @@ ${rows.join('\n')}`;
 }
 
 function sameTokensLine(r: EngineReport): string {
-  const line = `Same greedy tokens on both sides: ${r.perPrompt.map((p) => `${p.promptTokens}-token prompt ${p.sameTokens}`).join(', ')}.`;
+  const line = `Same greedy tokens from the engine and transformers.js (the same repetition control): ${r.perPrompt.map((p) => `${p.promptTokens}-token prompt ${p.sameTokens}`).join(', ')}.`;
   if (r.perPrompt.every((p) => p.sameTokens) || r.device !== 'cpu') return line;
   return `${line} Where they differ, they part after a few tokens: the engine's decoding attention
-sums in another order than GroupQueryAttention (the same logits to float rounding, 1e-5, on a two-layer model of
+sums in another order than the exported attention op (the same logits to float rounding, 1e-5, on a two-layer model of
 these dimensions with the int4 kernel in fp32 mode), and the kernel's accuracy level 4 rounds its inputs to int8,
 which turns that rounding into logit differences of about 0.4 on this model of random weights, enough to flip
 its many near-ties. The tests compare
@@ -170,10 +170,10 @@ Warm starts in order (ms): ${(l.warmStartsMs as number[]).join(', ')}.${l.optimi
 }
 
 /**
- * The section for one `npm run bench` report, read from `bench/results/<file>`: engine.json is the reference run
- * (phi3-mini on this machine's CPU); any other file's heading says its model, device and machine.
+ * The section for one `npm run bench` report, read from `bench/results/<file>`; its heading says the layout (or
+ * model), the device and, for a report from before the real layouts, the machine.
  */
-export function engineSection(r: EngineReport, file = 'engine.json'): string {
+export function engineSection(r: EngineReport, file: string): string {
   const gpu = r.device !== 'cpu';
   const cpuName = r.machine.split(',')[0];
   const layoutTitle = r.layout
@@ -187,10 +187,8 @@ export function engineSection(r: EngineReport, file = 'engine.json'): string {
     layoutTitle && !gpu
       ? layoutTitle
       : gpu
-        ? `## Engine against transformers.js through ${r.device === 'webgpu' ? 'WebGPU' : 'DirectML'} on ${r.gpu ?? 'a GPU'}, model \`${r.size}\` (\`npm run bench -- --device ${r.device}\`)`
-        : file === 'engine.json'
-          ? "## Engine against transformers.js and this machine's limits (`npm run bench`)"
-          : `## Engine against transformers.js on the CPU, model \`${r.size}\`, ${cpuName} (\`npm run bench\`)`;
+        ? `## Engine against transformers.js through ${r.device === 'webgpu' ? 'WebGPU' : 'DirectML'} on ${r.gpu ?? 'a GPU'}, model \`${r.size}\`${r.layout ? `, layout \`${r.layout}\`` : ''} (\`npm run bench -- --device ${r.device}${r.layout ? ` --layout ${r.layout}` : ''}\`)`
+        : `## Engine against transformers.js on the CPU, model \`${r.size}\`, ${cpuName} (\`npm run bench\`)`;
   const where = gpu
     ? `${r.gpu ?? 'a GPU'} through onnxruntime-node's ${r.device} provider, on a host with ${r.machine}`
     : r.machine;
@@ -213,9 +211,9 @@ only the last position's logits come back to JavaScript; prefill runs in ${r.pre
 onnxruntime-node 1.30 binds no output it is handed on the GPU (its IO binding ignores preallocated outputs), so
 every step allocates each layer's present anew and attention copies the whole past into it.`
     : `What bounds the engine: prefill runs onnxruntime's int4 kernel in ${r.prefillChunk ?? 512}-token passes, close to that kernel's
-rate, with the model's fused attention. Decode reads the weights once per token and the engine's fp32 cache
-once, in place (\`onnx/rewrites/direct-attention.ts\`; GroupQueryAttention zero-fills a present, copies the
-past into it and reads it again, every layer of every step), plus onnxruntime's own overheads (thread-pool
+rate, with the model's fused attention. Decode reads the weights once per token and the engine's cache
+once, in place (\`onnx/rewrites/direct-attention.ts\`; the exported attention op writes a present as long as the
+past and copies the past into it, every layer of every step), plus onnxruntime's own overheads (thread-pool
 hand-offs on ${r.ceilings?.threads ?? 'its'} cores, activation quantization for the int4 kernel). Memory holds the packed weights
 (memory-mapped from the optimized copy; onnxruntime's packed layout adds a per-block sum to the int4 data), the
 engine's cache (${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KiB per token of context), one layer's present at a time during a prompt pass,
@@ -227,12 +225,17 @@ command \`${r.command}\`; ${r.reps} ${r.reps === 1 ? 'repetition' : 'repetitions
 (medians shown). Every side gets the same prompt tokens and decodes greedily, ${r.newTokens} new tokens, stop tokens
 ignored; the engine is its inference worker as the server runs it (\`bench/engine-runner.ts\`), transformers.js is
 its own \`generate\` (\`bench/transformers-js-runner.ts\`), both with the same repetition penalty (1.1) and 4-gram ban.${
-    r.layout
+    r.perPrompt.some((p) => p.plain)
       ? `
 The plain loop (\`bench/plain-loop-runner.ts\`) runs the exported graph with \`session.run\`, the prompt in one pass and
-each step's presents fed back, plain argmax: the floor any runtime should clear. llama.cpp is node-llama-cpp 3.21.1
-(\`bench/llama-cpp-runner.ts\`; \`npm run bench:install-llama\`) on a GGUF Q4_0 the generator writes from the same
-weights, greedy, with its defaults as Ollama and LM Studio run it on a CPU (flash attention auto, float16 KV cache).`
+each step's presents fed back, plain argmax: the floor any runtime should clear.`
+      : ''
+  }${
+    r.perPrompt.some((p) => p.llama)
+      ? `
+llama.cpp is node-llama-cpp 3.21.1 (\`bench/llama-cpp-runner.ts\`; \`npm run bench:install-llama\`) on a GGUF Q4_0 the
+generator writes from the same weights, greedy, with its defaults as Ollama and LM Studio run it on a CPU (flash
+attention auto, float16 KV cache).`
       : ''
   }
 
@@ -379,6 +382,47 @@ Largest difference between the two key forms' scores (every layer): ${contexts.m
 `;
 }
 
+function profileSection(r: Record<string, unknown>): string {
+  const rates = r.decodeTokensPerSecond as Record<string, number[]>;
+  const medians = r.medians as Record<string, number>;
+  const shares = (perToken: Record<string, number>): Map<string, { ms: number; share: number }> => {
+    const total = Object.values(perToken).reduce((a, b) => a + b, 0);
+    return new Map(Object.entries(perToken).map(([op, ms]) => [op, { ms, share: (ms / total) * 100 }]));
+  };
+  const cell = (x: { ms: number; share: number } | undefined): string =>
+    x ? `${x.ms} (${x.share.toFixed(1)} %)` : '';
+  const decode = shares(r.perTokenMs as Record<string, number>);
+  const prefill = shares(r.perPromptTokenMs as Record<string, number>);
+  const graph = r.graph as { attention: string; logits: string };
+  const base = Object.values(medians)[0];
+  return `## Where a decoded token's time goes, and the levers (\`npm run bench:profile\`)
+
+${String(r.date).slice(0, 10)}, ${r.machine}; layout \`${r.layout}\` at ${r.size} size, the engine's CPU graph (attention
+\`${graph.attention}\`, logits \`${graph.logits}\`, without the optimized copy), ${r.tokens} tokens decoded greedily after a
+${r.context}-token prompt through the engine's token loop; command \`${r.command}\`. Each setting is its own session in
+one process, in alternating order.
+
+| setting | decode tok/s, each run in order | median | ÷ default |
+|---|---|---|---|
+${Object.keys(rates)
+  .map((k) => `| ${k} | ${rates[k].join(', ')} | ${medians[k]} | ${(medians[k] / base).toFixed(2)}× |`)
+  .join('\n')}
+
+onnxruntime's profile of the default setting, milliseconds per token and share of the time, for the prompt passes
+and the decode steps (kernels inside the decoding branch counted as themselves; "outside kernels" is the rest of
+each run: scheduling, feeds, fetches); operators under 1 % of both left out:
+
+| operator | per prompt token | per decoded token |
+|---|---|---|
+${[...new Set([...decode.keys(), ...prefill.keys()])]
+  .filter((op) => [decode.get(op), prefill.get(op)].some((x) => x && x.share >= 1))
+  .map((op) => `| ${op} | ${cell(prefill.get(op))} | ${cell(decode.get(op))} |`)
+  .join('\n')}
+
+Raw numbers: \`bench/results/decode-profile.json\`.
+`;
+}
+
 function upstreamSection(r: Record<string, unknown>): string {
   type Side = { latencyMs: { p50: number; p99: number; max: number }; deltasPerSecond: number };
   const direct = r.direct as Side;
@@ -412,7 +456,6 @@ Raw numbers: \`bench/results/upstream.json\`.
 
 /** Rewrites BENCHMARKS.md from whatever results exist. */
 export function writeBenchmarksMd(): void {
-  const engine = read('engine.json') as unknown as EngineReport | null;
   const extraEngine = readdirSync(RESULTS).filter((n) => /^engine-.+\.json$/.test(n));
   const pane = read('pane-stream.json');
   const long = read('long-document.json');
@@ -420,13 +463,14 @@ export function writeBenchmarksMd(): void {
   const logits = read('last-logits.json');
   const attention = read('attention.json');
   const upstream = read('upstream.json');
+  const profile = read('decode-profile.json');
   const sections = [
-    engine && engineSection(engine),
     ...extraEngine.map((file) => engineSection(read(file) as unknown as EngineReport, file)),
     long && longSection(long),
     memory && memorySection(memory),
     logits && logitsSection(logits),
     attention && attentionSection(attention),
+    profile && profileSection(profile),
     pane && paneSection(pane),
     upstream && upstreamSection(upstream),
   ].filter(Boolean);

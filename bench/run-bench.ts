@@ -311,6 +311,8 @@ async function main(): Promise<void> {
     raw: {
       engine,
       transformers,
+      plain: results.plain,
+      llama: results['llama.cpp'],
       firstStart,
       coldEngine,
       coldTransformers,
@@ -318,7 +320,7 @@ async function main(): Promise<void> {
     },
   };
   // The raw token lists are long and say nothing a reader needs; sameTokens keeps their comparison.
-  for (const side of [...engine, ...transformers])
+  for (const side of Object.values(results).flat())
     for (const run of side.runs ?? []) run.tokens = run.tokens.slice(0, 8);
   console.log(JSON.stringify({ load: report.load, perPrompt, memory: report.memory }, null, 2));
   saveResult(resultFile, report);

@@ -98,9 +98,12 @@ describe('benchmark runners', () => {
 
   it("writes a GPU run's section without what only the CPU engine has, naming the GPU", () => {
     const cpu = JSON.parse(
-      readFileSync(path.join(__dirname, '..', '..', 'bench', 'results', 'engine.json'), 'utf8'),
+      readFileSync(
+        path.join(__dirname, '..', '..', 'bench', 'results', 'engine-phi3-mini-cpu-ms-cpu-int4.json'),
+        'utf8',
+      ),
     ) as EngineReport;
-    const cpuSection = engineSection(cpu);
+    const cpuSection = engineSection(cpu, 'engine-phi3-mini-cpu-ms-cpu-int4.json');
     for (const text of ['| bound | engine ÷ bound |', 'Optimized copy:', 'Ceilings'])
       expect(cpuSection).toContain(text);
 
@@ -113,11 +116,13 @@ describe('benchmark runners', () => {
       gpu: 'NVIDIA H200',
       ceilings: null,
       load,
-      perPrompt: cpu.perPrompt.map((p) => ({ ...p, bound: null, ofBound: null })),
+      // A GPU run measures no CPU peer.
+      perPrompt: cpu.perPrompt.map((p) => ({ ...p, plain: null, llama: null, bound: null, ofBound: null })),
+      memory: { ...cpu.memory, peerPeakRssMB: { engine: 1, transformers: 2 } },
     };
     const gpuSection = engineSection(gpu, 'engine-phi3-mini-webgpu.json');
     expect(gpuSection).toContain(
-      'through WebGPU on NVIDIA H200, model `phi3-mini` (`npm run bench -- --device webgpu`)',
+      'through WebGPU on NVIDIA H200, model `phi3-mini`, layout `ms-cpu-int4` (`npm run bench -- --device webgpu --layout ms-cpu-int4`)',
     );
     expect(gpuSection).toContain("the GPU's own memory is not in it");
     expect(gpuSection).toContain('Raw numbers: `bench/results/engine-phi3-mini-webgpu.json`');
