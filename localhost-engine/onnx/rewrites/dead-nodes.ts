@@ -2,9 +2,10 @@
  * Removes the nodes of a model's main graph whose outputs nothing reads: no graph output, no other node, no node
  * inside a subgraph (If branches read outer values by name). A rewrite that stops reading a subgraph (the
  * direct-attention rewrite replaces MultiHeadAttention's mask) must drop it, because onnxruntime still runs it.
+ * Initializers only the dropped nodes read go too (onnxruntime would warn about each at every start).
  */
-import { findGraph, readGraph, type GraphView } from '../read';
-import { GRAPH } from '../schema';
+import { findGraph, readGraph, stringField, type GraphView } from '../read';
+import { GRAPH, TENSOR } from '../schema';
 import { withGraph } from '../splice';
 import { fields, type Field } from '../wire';
 
@@ -34,9 +35,12 @@ export function withoutDeadNodes(model: Buffer): Buffer {
     for (const n of dead) live.delete(n.field.start);
   }
   if (live.size === view.nodes.length) return model;
+  const read = new Set(view.outputs.keys());
+  namesRead(model, { ...view, nodes: view.nodes.filter((n) => live.has(n.field.start)) }, read);
   const parts: Uint8Array[] = [];
   for (const f of fields(model, graph.payloadStart, graph.end)) {
     if (f.number === GRAPH.node && !live.has(f.start)) continue;
+    if (f.number === GRAPH.initializer && !read.has(stringField(model, f, TENSOR.name))) continue;
     parts.push(model.subarray(f.start, f.end));
   }
   return withGraph(model, graph, parts);

@@ -24,7 +24,7 @@ import {
 } from '../../../../localhost-engine/inference/decoder-signature';
 import { passFeeds } from '../../../helpers/pass-feeds';
 import { profiledKernels } from '../../../helpers/execution-order';
-import { graphOf, type GraphNode } from '../../../../localhost-engine/onnx/read';
+import { findGraph, graphOf, readGraph, type GraphNode } from '../../../../localhost-engine/onnx/read';
 import { sessionOptions } from '../../../../localhost-engine/inference/session-factory';
 import { MODEL_SIZES } from '../../../../models/model-sizes';
 import { compareLogits, expectSameLogits, floatsOf, type Precision } from '../../../helpers/same-logits';
@@ -245,6 +245,25 @@ describe('directAttention', () => {
       } finally {
         await Promise.all([original.release(), direct.release()]);
       }
+    },
+  );
+
+  it.each(REAL_LAYOUT_FILES)(
+    'leaves no node or initializer that nothing reads (%s layout)',
+    async (layout, file) => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+      const model = directGraph(readFileSync(path.join(dir, file))).model;
+      const view = readGraph(model, findGraph(model));
+      const read = new Set(view.outputs.keys());
+      const readBy = (nodes: GraphNode[]): void => {
+        for (const n of nodes) {
+          for (const i of n.inputs) read.add(i);
+          for (const b of Object.values(n.branches)) readBy(b);
+        }
+      };
+      readBy(graphOf(model).nodes);
+      expect(view.nodes.filter((n) => !n.outputs.some((o) => read.has(o))).map((n) => n.name)).toEqual([]);
+      expect([...view.initializers].filter((name) => !read.has(name))).toEqual([]);
     },
   );
 
