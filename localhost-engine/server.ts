@@ -143,6 +143,7 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
             optimizedCopy: copy?.status ?? 'none',
             attention: p?.attention,
             logits: p?.logits,
+            int4Accuracy: p?.int4Accuracy,
             kvCache: p?.kv,
           },
           copy?.status === 'skipped'

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import { findGraph, readGraph } from '../onnx/read';
 import { directAttention } from '../onnx/rewrites/direct-attention';
 import { addKvDeltaOutputs } from '../onnx/rewrites/kv-delta';
+import { withInt8Activations } from '../onnx/rewrites/int8-activations';
 import { lastPositionLogits } from '../onnx/rewrites/last-logits';
 import type { ModelSource } from './optimized-model';
 
@@ -17,6 +18,9 @@ export interface GraphChoice {
   attention: 'direct' | 'delta-slices' | 'as-exported';
   /** Logits for the last position only: the graph's own input, the engine's rewrite, or every position. */
   logits: 'num_logits_to_keep' | 'last-position' | 'every-position';
+  /** `int8`: the engine gave the graph's float-input int4 products int8 inputs (`int8-activations.ts`);
+   * `as-exported`: they run at the file's own accuracy level. */
+  int4Accuracy: 'int8' | 'as-exported';
   /** The attention takes the past's length from the mask: the past may be a longer buffer (`DecoderSignature`). */
   pastInBuffer: boolean;
   /** Why a faster path was not taken, for the log. */
@@ -26,6 +30,7 @@ export interface GraphChoice {
 export const AS_EXPORTED: GraphChoice = Object.freeze({
   attention: 'as-exported',
   logits: 'every-position',
+  int4Accuracy: 'as-exported',
   pastInBuffer: false,
   notes: [],
 });
@@ -79,10 +84,17 @@ export async function cpuGraph(modelFile: string): Promise<{ source: ModelSource
   }
   const last = withLastLogits(kv ?? original, inputs);
   if (last.logits === 'every-position') notes.push('its LM head could not be limited to the last position');
-  const bytes = last.bytes ?? kv;
+  const int8 = withInt8Activations(last.bytes ?? kv ?? original);
+  const bytes = int8?.model ?? last.bytes ?? kv;
   return {
     source: bytes ? { file: modelFile, bytes } : { file: modelFile },
-    graph: { attention, logits: last.logits, pastInBuffer: attention !== 'as-exported', notes },
+    graph: {
+      attention,
+      logits: last.logits,
+      int4Accuracy: int8 ? 'int8' : 'as-exported',
+      pastInBuffer: attention !== 'as-exported',
+      notes,
+    },
   };
 }
 

@@ -110,7 +110,7 @@ export function encodeTensor(t: TensorSpec): Buffer {
 }
 
 /** Encodes an AttributeProto; a graph attribute given as bytes is an already encoded GraphProto. */
-function encodeAttribute(a: AttributeSpec): Buffer {
+export function encodeAttribute(a: AttributeSpec): Buffer {
   const w = new MessageWriter().string(ATTRIBUTE.name, a.name);
   switch (a.kind) {
     case 'float':

@@ -11,8 +11,9 @@ export interface GreedyStep {
   token: number;
   /** The chosen logit minus the runner-up's. */
   margin: number;
-  /** The chosen logit. */
-  top: number;
+  runnerUp: number;
+  /** The row's largest magnitude. */
+  largest: number;
 }
 
 export async function greedyMargins(
@@ -27,16 +28,14 @@ export async function greedyMargins(
   let row = await loop.step(prompt);
   for (;;) {
     const token = picker.pick(row);
-    let second = -Infinity;
-    for (let i = 0; i < row.length; i++) if (i !== token && row[i] > second) second = row[i];
-    out.push({ token, margin: row[token] - second, top: row[token] });
+    let [runnerUp, largest] = [-1, 0];
+    for (let i = 0; i < row.length; i++) {
+      if (i !== token && (runnerUp < 0 || row[i] > row[runnerUp])) runnerUp = i;
+      largest = Math.max(largest, Math.abs(row[i]));
+    }
+    out.push({ token, margin: row[token] - row[runnerUp], runnerUp, largest });
     if (out.length >= steps) return out;
     picker.accept(token);
     row = await loop.step([token]);
   }
-}
-
-/** The unit in the last place of `x` in float16. */
-export function halfUlp(x: number): number {
-  return 2 ** (Math.floor(Math.log2(Math.max(Math.abs(x), 2 ** -14))) - 10);
 }

@@ -12,6 +12,7 @@ import { GRAPH, NODE } from '../../../localhost-engine/onnx/schema';
 import { withGraph, withRepeatedStrings } from '../../../localhost-engine/onnx/splice';
 import { fields, lengthDelimited } from '../../../localhost-engine/onnx/wire';
 import { GENAI_TINY_FIXTURE } from '../../helpers/genai-fixture-for-transformers';
+import { REAL_LAYOUTS } from '../../../models/layouts/registry';
 
 /** `model` with its first MultiHeadAttention reading a bias (input 3). */
 function withBias(model: Uint8Array): Buffer {
@@ -39,7 +40,13 @@ describe('cpuGraph', () => {
     async (layout, file, logits) => {
       const modelFile = path.join(await ensureGeneratedModel({ size: 'tiny', layout }), file);
       const { source, graph } = await cpuGraph(modelFile);
-      expect(graph).toEqual({ attention: 'direct', logits, pastInBuffer: true, notes: [] });
+      expect(graph).toEqual({
+        attention: 'direct',
+        logits,
+        int4Accuracy: 'as-exported',
+        pastInBuffer: true,
+        notes: [],
+      });
       expect(source.file).toBe(modelFile);
       expect(source.bytes).toBeDefined();
     },
@@ -47,7 +54,22 @@ describe('cpuGraph', () => {
 
   it("rewrites MultiHeadAttention over a float16 cache too (Microsoft's builder fixture)", async () => {
     const { graph } = await cpuGraph(path.join(GENAI_TINY_FIXTURE, 'model.onnx'));
-    expect(graph).toEqual({ attention: 'direct', logits: 'last-position', pastInBuffer: true, notes: [] });
+    expect(graph).toEqual({
+      attention: 'direct',
+      logits: 'last-position',
+      int4Accuracy: 'as-exported',
+      pastInBuffer: true,
+      notes: [],
+    });
+  });
+
+  it("gives the int4 products of transformers.js' q4 file int8 inputs, as Microsoft's CPU export has them", async () => {
+    const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'web-q4' });
+    const { graph } = await cpuGraph(path.join(dir, 'onnx', 'model_q4.onnx'));
+    expect(graph).toMatchObject({ attention: 'direct', int4Accuracy: 'int8' });
+    const cpuExport = await ensureGeneratedModel({ size: 'tiny', layout: 'ms-cpu-int4' });
+    const file = path.join(cpuExport, REAL_LAYOUTS['ms-cpu-int4'].file.modelFileName);
+    expect((await cpuGraph(file)).graph.int4Accuracy).toBe('as-exported');
   });
 
   it('keeps an attention it cannot rewrite as exported, and says why', async () => {
