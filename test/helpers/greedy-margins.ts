@@ -11,6 +11,7 @@ export interface GreedyStep {
   token: number;
   /** The chosen logit minus the runner-up's. */
   margin: number;
+  /** The token with the next highest logit. */
   runnerUp: number;
   /** The row's largest magnitude. */
   largest: number;
