@@ -2,7 +2,6 @@
  * The add-in manifest Word loads: its id, the origin its URLs name, and a copy whose URLs name the port the engine
  * is configured for (the shipped manifest names https://localhost:3000).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseXml } from '../documents/ooxml';
 
@@ -44,20 +43,6 @@ export function parseManifest(xml: string, source = 'the manifest'): ManifestInf
 }
 
 /**
- * Reads a manifest file.
- * @throws {ManifestError} when it cannot be read or parsed (the message names the file).
- */
-export function readManifestFile(file: string): ManifestInfo {
-  let xml: string;
-  try {
-    xml = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ManifestError(`Cannot read the manifest ${file}: ${(err as Error).message}`);
-  }
-  return parseManifest(xml, file);
-}
-
-/**
  * The manifest text with every URL on https://localhost:PORT. The shipped manifest has one origin (its test says
  * so), which is replaced wherever it appears.
  * @throws {ManifestError} when the manifest has no origin or several.
@@ -72,7 +57,7 @@ export function manifestForPort(xml: string, port: number): string {
   return xml.split(origins[0]).join(`https://localhost:${port}`);
 }
 
-/** Where setup keeps the manifest it registers with Word: in the data folder, named for the engine's port. */
+/** Where setup keeps the manifest it registers with Word (its URLs on the engine's port): in the data folder. */
 export function userManifestPath(dataDir: string): string {
   return path.join(dataDir, 'manifest.xml');
 }

@@ -77,7 +77,7 @@ export async function runDoctor(ctx: InstallContext, options: DoctorOptions): Pr
     ),
     await certificateCheck(served ?? onDisk!.pem, served ? `served on port ${port}` : onDisk!.source, ctx),
     manifestCheck(manifests, config.port, ctx.platform),
-    await modelCheck(modelDir, store, probe.kind === 'localscribe' ? probe.health : null),
+    model,
     diskCheck(store.modelsDir, freeBytes(store.modelsDir), missing),
     await webviewLoopbackCheck(ctx),
     webAccessNote(port),

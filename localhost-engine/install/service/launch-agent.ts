@@ -4,13 +4,9 @@
  * false), at most every 10 s (`ThrottleInterval`).
  */
 import path from 'node:path';
-import type { ServiceAdapter, ServiceSpec } from './service-adapter';
+import { type ServiceAdapter, type ServiceSpec, xmlText } from './service-adapter';
 
 export const AGENT_LABEL = 'com.localscribe.engine';
-
-function xmlText(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function plistPath(spec: ServiceSpec): string {
   return path.join(spec.home, 'Library', 'LaunchAgents', `${AGENT_LABEL}.plist`);

@@ -5,13 +5,9 @@
  * Node.js is a console program, so the task starts it through PowerShell with a hidden window.
  */
 import path from 'node:path';
-import type { ServiceAdapter, ServiceSpec } from './service-adapter';
+import { type ServiceAdapter, type ServiceSpec, xmlText } from './service-adapter';
 
 export const TASK_NAME = 'LocalScribe';
-
-function xmlText(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 /** A PowerShell single-quoted string: quotes doubled, nothing else interpreted. */
 function psQuote(value: string): string {

@@ -82,3 +82,8 @@ export function serviceSpec(ctx: InstallContext): ServiceSpec {
     env: ctx.env,
   };
 }
+
+/** `value` as XML text or attribute content (the plist and the task XML). */
+export function xmlText(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
