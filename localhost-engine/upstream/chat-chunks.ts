@@ -60,6 +60,9 @@ export function chatChunks(event: SseEvent): ChatChunk[] {
   try {
     body = JSON.parse(event.value);
   } catch {
+    // An `error:` line in plain text is still the server's own error.
+    if (event.kind === 'error')
+      return [{ kind: 'server-error', message: event.value.trim().slice(0, 300), body: event.value }];
     throw new MalformedStreamError(`data that is not JSON: ${preview(event.value)}`);
   }
   if (event.kind === 'error' || (isObject(body) && body.error !== undefined && body.error !== null)) {

@@ -142,7 +142,9 @@ export class UpstreamGenerator implements TextGenerator {
     }
     const data = (list as { data?: unknown }).data;
     if (!Array.isArray(data) || data.length === 0) return;
-    const entry = data.find((m) => (m as { id?: unknown }).id === this.config.model) as
+    // Ollama lists "name:latest" and answers to "name" too.
+    const names = [this.config.model, `${this.config.model}:latest`];
+    const entry = data.find((m) => names.includes(String((m as { id?: unknown }).id))) as
       { max_model_len?: unknown } | undefined;
     if (!entry) {
       this.probed = false;

@@ -212,6 +212,13 @@ describe('the context budget', () => {
     expect(upstream.requests.filter((r) => r.path.endsWith('/models'))).toEqual([]);
   });
 
+  it('takes a bare model name for the ":latest" tag Ollama lists', async () => {
+    upstream.models = json(200, { object: 'list', data: [{ id: 'phi-3-mini:latest', object: 'model' }] });
+    generator = new UpstreamGenerator({ config: config(upstream, { contextLength: null }) });
+    await generator.ensureReady();
+    expect(upstream.requests.filter((r) => r.path.endsWith('/models'))).toHaveLength(1);
+  });
+
   it('refuses a model the server does not list, naming what it lists', async () => {
     upstream.models = json(200, ollamaModels);
     generator = new UpstreamGenerator({ config: config(upstream, { contextLength: null }) });
@@ -305,6 +312,7 @@ describe('faults, each a clear error', () => {
   it.each([
     ['vLLM', vllmStreamError('CUDA out of memory')],
     ['llama.cpp', llamaCppStreamError('CUDA out of memory')],
+    ['plain-text error line', ['error: CUDA out of memory\n\n']],
   ])('an error object inside a %s stream, after some text', async (_name, errorLines) => {
     upstream.chat = [sse([...vllmStream(['The tenant ']).slice(0, 2), ...errorLines])];
     generator = new UpstreamGenerator({ config: config(upstream) });
