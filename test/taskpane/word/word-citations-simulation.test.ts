@@ -12,6 +12,7 @@ import {
   WordError,
 } from '../../../taskpane/word';
 import type { WordSimulationOptions } from '../../word-simulation/word-simulation';
+import { LIMITS } from '../../../localhost-engine/api/schemas';
 import { useWordSimulation } from './use-simulation';
 
 const { setUp } = useWordSimulation();
@@ -141,6 +142,24 @@ describe('insertSummarySection with citations', () => {
     });
     expect(sim.state.contentControls()[0].texts[1]).toBe('Rent. (¶3, ¶5)');
     expect(sim.state.hyperlinks().map((h) => h.text)).toEqual(['¶3']);
+  });
+
+  it('cites as text in a body too large to read whole (a selection summarized), still inserting', async () => {
+    const filler = Array.from({ length: LIMITS.paragraphs }, (_, i) => `Clause ${i + 1} of the schedule.`);
+    const sim = setUp({ ...LEASE, paragraphs: [...(LEASE.paragraphs ?? []), ...filler] });
+    const report = await insertSummarySection({
+      position: 'end',
+      title: 'S',
+      summary: '- Rent.',
+      style: 'key-points',
+      citations: {
+        points: [{ text: 'Rent.', sources: [2] }],
+        sources: { 2: { index: 2, text: 'The tenant pays rent monthly.' } },
+      },
+    });
+    expect(report.citations).toBe('text');
+    expect(sim.state.contentControls()[0].texts[1]).toBe('Rent. (¶3)');
+    expect(sim.state.bookmarks()).toEqual([]);
   });
 
   it('writes "(¶n)" text and touches no bookmark on a Word without WordApi 1.4', async () => {
