@@ -91,7 +91,7 @@ export async function generateTokens(
       );
     }
     if (logitsToKeep) feeds.num_logits_to_keep = logitsToKeep;
-    const out = kv.fetches ? await session.run(feeds, [...kv.fetches]) : await session.run(feeds);
+    const out = kv.fetches ? await session.run(feeds, kv.fetches) : await session.run(feeds);
     kv.afterRun(out, pastLength, ids.length);
     cached = total;
     hooks.onStep?.();

@@ -3,9 +3,9 @@
  * unset, as transformers.js' q4 files and Microsoft's DirectML export do: onnxruntime's CPU kernel then rounds each
  * block of the input to int8 and multiplies in integers, as it does for Microsoft's CPU export.
  *
- * Why: at level 0 the CPU kernel multiplies in float, at about half the speed in decode and two thirds in prefill on
- * Phi-3-mini (BENCHMARKS.md). Level 4 is what Microsoft ships for CPUs; the cost is the input's rounding to one of
- * 255 levels per block of 32 (or the block size), which `test/helpers/same-logits.ts` bounds.
+ * Why: at level 0 the CPU kernel multiplies in float, far slower in decode and prefill (BENCHMARKS.md). Level 4 is
+ * what Microsoft ships for CPUs; the cost is the input's rounding to int8 per block, which
+ * `test/helpers/same-logits.ts` bounds.
  */
 import { findGraph, readNode, stringField } from '../read';
 import { ATTRIBUTE, GRAPH, NODE } from '../schema';
