@@ -281,7 +281,7 @@ function longSection(r: Record<string, unknown>): string {
   const rows = r.rows as Row[];
   return `## Long documents (\`npm run bench:long\`)
 
-${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} on the CPU, length "${r.length}", an empty part cache.
+${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size}${r.layout ? ` in the \`${r.layout}\` layout` : ''} on the CPU, length "${r.length}", an empty part cache${r.command ? `; command \`${r.command}\`` : ''}.
 Documents are Debian's GPL text repeated under numbered headings, each summarized as key points ("first"), then
 again as a paragraph ("another style"), one engine for the whole run. "First text" is the time from the request to
 the first streamed \`delta\` (the first part's summary, or the final one when every part is cached); "cached" counts the part summaries read from the part
@@ -307,15 +307,16 @@ function memorySection(r: Record<string, unknown>): string {
   const disk = Number(r.diskMB);
   return `## Where the CPU engine's memory goes (\`npm run bench:memory\`)
 
-${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size} (${disk} MiB on disk), a ${r.promptTokens}-token prompt and
+${String(r.date).slice(0, 10)}, ${r.machine}; model ${r.size}${r.layout ? ` in the \`${r.layout}\` layout` : ''} (${disk} MiB on disk), a ${r.promptTokens}-token prompt and
 ${r.newTokens} new tokens, each row in a fresh process through the engine's token loop, on the graph opened
 directly (not the optimized copy); command \`${r.command}\`. "Loaded" is the RSS once the session is open (the
 weights as onnxruntime keeps them, and Node); "cache" is the engine's KV buffers for the prompt and every new
 token; "rest" is peak − loaded − cache: onnxruntime's working memory and what a pass leaves behind. "present
 kept" is the graph with \`present.*\` still outputs beside the delta outputs: onnxruntime then holds every layer's
 present, a second copy of the cache, until the pass ends. "slices" frees each layer's present right after its new
-positions are sliced out. "engine" is the engine's graph: its decoding attention reads the past in place and
-makes no present (\`onnx/rewrites/direct-attention.ts\`); its prompt passes run as "slices" does. Decode rates here
+positions are sliced out. "engine" is the engine's CPU graph (\`inference/session-graph.ts\`): its decoding attention
+reads the past in place and makes no present (\`onnx/rewrites/direct-attention.ts\`); its prompt passes run as
+"slices" does. Decode rates here
 come from ${Number(r.newTokens) - 1} steps in each process and vary from run to run; \`npm run bench\` measures decode.
 
 | graph | prefill pass | loaded MiB | cache MiB | peak MiB | rest MiB | peak ÷ disk | prefill tok/s | decode tok/s |

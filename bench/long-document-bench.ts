@@ -3,7 +3,7 @@
  * of prefill and decode — for documents of several lengths, through the real engine; each document is then
  * summarized again in another style, as a user trying another style does.
  *
- *   npm run bench:long                               # phi3-mini, 1,000 / 5,000 / 20,000 words
+ *   npm run bench:long                               # phi3-mini ms-cpu-int4, 1,000 / 5,000 / 20,000 words
  *   npm run bench:long -- --size tiny --words 1000 --words 50000
  *
  * Writes bench/results/long-document.json and rewrites BENCHMARKS.md.
@@ -16,6 +16,7 @@ import type { SummaryEvent, SummaryStyle } from '../localhost-engine/api/schemas
 import { localSummarizer } from '../localhost-engine/summarize/document-summarizer';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import type { ModelSize } from '../models/model-sizes';
+import { isRealLayout } from '../models/layouts/registry';
 import { licenceDocument } from '../test/helpers/long-document';
 import { startTestEngine, summarizeStream, type TestEngine } from '../test/helpers/test-engine';
 import { BENCH_OPTIMIZED_DIR } from './bench-home';
@@ -25,11 +26,15 @@ import { machineLine } from './summary';
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: 'phi3-mini' },
+    layout: { type: 'string', default: 'ms-cpu-int4' },
     words: { type: 'string', multiple: true },
     length: { type: 'string', default: 'short' },
   },
 });
 const size = values.size as ModelSize;
+if (!isRealLayout(values.layout))
+  throw new Error(`--layout must be a real export layout, not ${values.layout}`);
+const layout = values.layout;
 const wordCounts = (values.words ?? ['1000', '5000', '20000']).map(Number);
 
 /** Writes the rows so far (a long run that is stopped keeps what it measured) and rewrites BENCHMARKS.md. */
@@ -38,6 +43,11 @@ function save(rows: Array<Record<string, number | string>>): void {
     date: new Date().toISOString(),
     machine: machineLine(),
     size,
+    layout,
+    command: [
+      'npm run bench:long',
+      ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+    ].join(' '),
     length: values.length,
     rows,
   });
@@ -86,7 +96,7 @@ async function summarizeOnce(
 }
 
 async function main(): Promise<void> {
-  const modelDir = await ensureGeneratedModel({ size, layout: 'transformers' });
+  const modelDir = await ensureGeneratedModel({ size, layout });
   // A fresh cache: every part is computed, as on a first run.
   const summarizer = localSummarizer({
     modelDir,

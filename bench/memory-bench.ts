@@ -1,5 +1,5 @@
 /**
- * `npm run bench:memory -- [--size phi3-mini] [--prompt 2048] [--new-tokens 16] [--chunks 128,256,512]`: where
+ * `npm run bench:memory -- [--layout ms-cpu-int4] [--size phi3-mini] [--prompt 2048] [--new-tokens 16] [--chunks 128,256,512]`: where
  * the CPU engine's memory goes during one generation, and what the KV delta graph's layout and the prefill pass
  * size change in it. Each configuration runs in a fresh process (bench/memory-runner.ts):
  * - `present kept`: the delta outputs added beside `present.*` (the engine before this benchmark existed), which
@@ -12,9 +12,10 @@
  * Writes bench/results/memory.json and rewrites BENCHMARKS.md.
  */
 import { statSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
+import { isRealLayout, type RealLayoutName } from '../models/layouts/registry';
+import { inspectModelFolder } from '../localhost-engine/inference/model-folder';
 import type { ModelSize } from '../models/model-sizes';
 import { saveResult } from './benchmarks-md';
 import type { MemoryRun } from './memory-runner';
@@ -24,6 +25,7 @@ import { machineLine } from './summary';
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: 'phi3-mini' },
+    layout: { type: 'string', default: 'ms-cpu-int4' },
     prompt: { type: 'string', default: '2048' },
     'new-tokens': { type: 'string', default: '16' },
     chunks: { type: 'string', default: '128,256,512' },
@@ -32,9 +34,12 @@ const { values } = parseArgs({
 
 async function main(): Promise<void> {
   const size = values.size as ModelSize;
-  const dir = await ensureGeneratedModel({ size, layout: 'transformers' });
-  const file = path.join(dir, 'onnx', 'model_q4.onnx');
-  const diskBytes = statSync(file).size + statSync(`${file}_data`).size;
+  const layout = values.layout as RealLayoutName;
+  if (!isRealLayout(layout)) throw new Error(`--layout must be a real export layout, not ${layout}`);
+  const dir = await ensureGeneratedModel({ size, layout });
+  const folder = await inspectModelFolder(dir, 'cpu');
+  const file = folder.modelFile;
+  const diskBytes = [file, ...folder.externalDataFiles].reduce((n, f) => n + statSync(f).size, 0);
   const chunks = values.chunks.split(',').map(Number);
   const configs = [
     { graph: 'present kept', chunk: 512 },
@@ -51,8 +56,9 @@ async function main(): Promise<void> {
   const result = {
     date: new Date().toISOString(),
     machine: machineLine(),
-    command: `npm run bench:memory -- --size ${size} --prompt ${values.prompt} --new-tokens ${values['new-tokens']} --chunks ${values.chunks}`,
+    command: `npm run bench:memory -- --layout ${layout} --size ${size} --prompt ${values.prompt} --new-tokens ${values['new-tokens']} --chunks ${values.chunks}`,
     size,
+    layout,
     diskMB: Math.round(diskBytes / 2 ** 20),
     promptTokens: Number(values.prompt),
     newTokens: Number(values['new-tokens']),

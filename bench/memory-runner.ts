@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { addKvDeltaOutputs } from '../localhost-engine/onnx/rewrites/kv-delta';
-import { engineKvGraph } from '../localhost-engine/onnx/rewrites/direct-attention';
+import { cpuGraph } from '../localhost-engine/inference/session-graph';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { readDecoderSignature } from '../localhost-engine/inference/decoder-signature';
 import { runTokens } from '../test/helpers/run-tokens';
@@ -50,11 +50,12 @@ async function main(): Promise<MemoryRun> {
   const bytes = readFileSync(file);
   const rewritten =
     values.graph === 'engine'
-      ? engineKvGraph(bytes)
-      : addKvDeltaOutputs(bytes, { keepPresent: values.graph === 'present kept' });
+      ? (await cpuGraph(file)).source.bytes
+      : addKvDeltaOutputs(bytes, { keepPresent: values.graph === 'present kept' })?.model;
   if (!rewritten) throw new Error(`${file} has no present outputs`);
-  const session = await ort.InferenceSession.create(rewritten.model, {
-    ...sessionOptions('cpu', rewritten.layers),
+  const session = await ort.InferenceSession.create(rewritten, {
+    // The layer count only names a GPU's outputs.
+    ...sessionOptions('cpu', 0),
     extra: { session: { model_external_initializers_file_folder_path: path.dirname(file) } },
   });
   const loadedRss = process.memoryUsage().rss;
