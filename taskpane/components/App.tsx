@@ -175,14 +175,6 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
     setNotice,
   });
 
-  // "Summarize selection" from the context menu while the pane is open: switch to the selection and start.
-  useSelectionRequests(
-    useCallback(() => {
-      override({ scope: 'selection' });
-      void summarizeNow({ scope: 'selection' });
-    }, [override, summarizeNow]),
-  );
-
   const copy = useCallback(async () => {
     try {
       await copyText(run.result?.summary ?? run.text);
@@ -227,6 +219,36 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
             ? 'Install a model first.'
             : undefined;
   const commentsBlocked = isCommentOutput(settings.output) && !supportsComments;
+
+  // "Summarize selection" from the context menu: switch to the selection and start, unless Summarize itself could
+  // not be clicked now. Like the button, it never stops a running summary (Stop does) nor gets past a block: it is
+  // dropped with the reason shown, and choosing the command again retries.
+  const selectionPending = useRef(false);
+  const selectionRequest = (): void => {
+    if (engine.connection === 'checking') {
+      // One made as the pane opens waits for the first health answer (the engine may be down, or another version).
+      selectionPending.current = true;
+      return;
+    }
+    if (running) {
+      setNotice(RUNNING_NOTICE);
+      return;
+    }
+    override({ scope: 'selection' });
+    if (blockedReason !== undefined) {
+      setNotice(`"Summarize selection" did not start. ${blockedReason}`);
+      return;
+    }
+    void summarizeNow({ scope: 'selection' });
+  };
+  useSelectionRequests(selectionRequest);
+  const selectionRequestRef = useRef(selectionRequest);
+  selectionRequestRef.current = selectionRequest;
+  useEffect(() => {
+    if (engine.connection === 'checking' || !selectionPending.current) return;
+    selectionPending.current = false;
+    selectionRequestRef.current();
+  }, [engine.connection]);
 
   return (
     <main className={styles.pane} aria-label="LocalScribe">
@@ -293,6 +315,9 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
     </main>
   );
 }
+
+const RUNNING_NOTICE =
+  'A summary is already running. Stop it (Esc), then choose "Summarize selection" again.';
 
 /** Copies text; falls back to a hidden textarea where the async clipboard is missing or denied (Office webviews). */
 async function copyText(text: string): Promise<void> {

@@ -370,6 +370,84 @@ describe('App', () => {
     expect(JSON.parse(localStorage.getItem(SETTINGS_KEY)!)).toMatchObject({ scope: 'document' });
   });
 
+  it('"Summarize selection" during a run: the run goes on, nothing else starts, and the pane says why', async () => {
+    storeSettings({ scope: 'document', output: 'none' });
+    const events = runEvents(['Whole ', 'document']).slice(0, -1); // streaming, no done yet
+    const engine = fakeEngine([{ kind: 'stream', chunks: ndjsonChunks(events), close: false }]);
+    const port = fakeWordPort();
+    renderPane(engine, port);
+    await screen.findByText('Engine connected');
+    fireEvent.click(summarizeButton());
+    await waitFor(() => expect(screen.getByTestId('summary-text').textContent).toBe('Whole document'));
+    act(() => requestSelectionRun(true));
+    expect(await screen.findByText(/A summary is already running\. Stop it \(Esc\)/)).toBeTruthy();
+    expect(engine.calls.filter((c) => c.url === '/api/summarize')).toHaveLength(1);
+    expect(engine.summarizeSignals[0].aborted).toBe(false);
+    expect(port.readSelection).not.toHaveBeenCalled();
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeTruthy();
+    expect(screen.getByTestId('summary-text').textContent).toBe('Whole document');
+    // The options are locked while a run goes, so the scope stays too.
+    expect(screen.getByRole('radio', { name: 'Whole document' })).toHaveProperty('checked', true);
+    fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
+    await screen.findByText('Stopped. Nothing was inserted.');
+  });
+
+  it.each([
+    [
+      'the engine is down',
+      'down' as const,
+      'The LocalScribe engine is not running.',
+      'Start the engine first.',
+    ],
+    [
+      'no model is installed',
+      health({ state: 'missing', device: null }),
+      'No model installed',
+      'Install a model first.',
+    ],
+  ])(
+    '"Summarize selection" while %s: switches the scope, starts nothing, says why',
+    async (_, state, shown, reason) => {
+      storeSettings({ scope: 'document', output: 'none' });
+      const engine = fakeEngine([{ kind: 'stream', chunks: ndjsonChunks(runEvents(['Selected.'])) }], state);
+      const port = fakeWordPort();
+      renderPane(engine, port);
+      expect(await screen.findByText(shown)).toBeTruthy();
+      act(() => requestSelectionRun(true));
+      expect(await screen.findByText(`"Summarize selection" did not start. ${reason}`)).toBeTruthy();
+      expect(screen.getByRole('radio', { name: 'Selection' })).toHaveProperty('checked', true);
+      expect(port.readSelection).not.toHaveBeenCalled();
+      expect(engine.calls.some((c) => c.url === '/api/summarize')).toBe(false);
+      expect(summarizeButton().getAttribute('aria-disabled')).toBe('true');
+    },
+  );
+
+  it('a "Summarize selection" made before the pane opened waits for the engine: starts when ready', async () => {
+    storeSettings({ scope: 'document', output: 'none' });
+    const engine = fakeEngine([{ kind: 'stream', chunks: ndjsonChunks(runEvents(['Selected.'])) }]);
+    const port = fakeWordPort();
+    requestSelectionRun(false);
+    renderPane(engine, port);
+    await waitFor(() => expect(screen.getByTestId('summary-text').textContent).toBe('Selected.'));
+    expect(port.readSelection).toHaveBeenCalledTimes(1);
+    expect(engine.calls.filter((c) => c.url === '/api/summarize')).toHaveLength(1);
+  });
+
+  it('a "Summarize selection" made before the pane opened sends nothing to an engine of another version', async () => {
+    const newer = { status: 'ok', version: '9.0.0', apiVersion: API_VERSION + 1, engine: { models: [] } };
+    const engine = fakeEngine([], newer as unknown as HealthResponse);
+    const port = fakeWordPort();
+    requestSelectionRun(false);
+    renderPane(engine, port);
+    expect(
+      await screen.findByText(
+        '"Summarize selection" did not start. Reload the add-in or update LocalScribe first.',
+      ),
+    ).toBeTruthy();
+    expect(port.readSelection).not.toHaveBeenCalled();
+    expect(engine.calls.some((c) => c.url === '/api/summarize')).toBe(false);
+  });
+
   it('engine down: guidance to start it, Summarize blocked, and recovery when it returns', async () => {
     const engine = fakeEngine([], 'down');
     renderPane(engine);
