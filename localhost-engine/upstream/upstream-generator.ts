@@ -15,6 +15,7 @@ import type {
   Generation,
   GenerationCallbacks,
   GenerationRequest,
+  GenerationStart,
   GeneratorInfo,
   PromptTooLong,
   ReportedUsage,
@@ -199,8 +200,8 @@ export class UpstreamGenerator implements TextGenerator {
       answer = await this.http.request('POST', '/chat/completions', body, signal);
       const refused = await this.refusal(answer, estimate);
       if (refused) return refused;
-      callbacks.onStart?.({ inputTokens: estimate, cachedInputTokens: 0, maxNewTokens: maxTokens });
-      const tooLong = await this.read(answer.res, state, callbacks, estimate);
+      const start: GenerationStart = { inputTokens: estimate, cachedInputTokens: 0, maxNewTokens: maxTokens };
+      const tooLong = await this.read(answer.res, state, callbacks, start);
       if (tooLong) return tooLong;
     } catch (err) {
       if (signal.aborted) return this.result(state, 'cancelled', estimate, started);
@@ -262,13 +263,17 @@ export class UpstreamGenerator implements TextGenerator {
     );
   }
 
-  /** Streams the answer's text into `state`; returns `too_long` when the server says so before any text. */
+  /**
+   * Streams the answer's text into `state`; returns `too_long` when the server says so before any answer. Reports
+   * `start` only once the server answers, so a prompt it refuses inside the stream (to be split again) reports none.
+   */
   private async read(
     res: IncomingMessage,
     state: StreamState,
     callbacks: GenerationCallbacks,
-    estimate: number,
+    start: GenerationStart,
   ): Promise<PromptTooLong | null> {
+    let answered = false;
     const type = String(res.headers['content-type'] ?? '');
     // A server that ignores `stream: true` answers with one JSON body; LM Studio sends its errors that way too.
     const events = type.includes('application/json')
@@ -279,6 +284,10 @@ export class UpstreamGenerator implements TextGenerator {
       : sseEvents(res);
     for await (const event of events) {
       for (const chunk of chatChunks(event)) {
+        if (!answered && chunk.kind !== 'server-error') {
+          answered = true;
+          callbacks.onStart?.(start);
+        }
         switch (chunk.kind) {
           case 'text': {
             const now = performance.now();
@@ -301,9 +310,9 @@ export class UpstreamGenerator implements TextGenerator {
             return null;
           case 'server-error': {
             const counted = contextOverflow(chunk.body, chunk.message);
-            if (counted !== undefined && state.deltas === 0) {
+            if (counted !== undefined && !answered) {
               res.destroy();
-              return { stopReason: 'too_long', inputTokens: counted ?? estimate };
+              return { stopReason: 'too_long', inputTokens: counted ?? start.inputTokens };
             }
             throw new InferenceError(
               'upstream_error',

@@ -17,7 +17,7 @@ import {
   summarizeStream,
   type TestEngine,
 } from '../../helpers/test-engine';
-import { busy, DONE, vllmModels, vllmStream } from './wire-fixtures';
+import { busy, DONE, vllmModels, vllmStream, vllmStreamError } from './wire-fixtures';
 
 const DOCUMENT = {
   document: {
@@ -95,6 +95,33 @@ describe('an engine with an upstream (and no local model)', () => {
     expect(done.usage.upstream!.estimatedPromptTokens).toBeGreaterThan(0);
     // The context came from /v1/models, once.
     expect(upstream.requests.filter((r) => r.path === '/v1/models')).toHaveLength(1);
+  });
+
+  it('splits a document the server refuses inside its stream, with one start for the run', async () => {
+    const overflow =
+      "This model's maximum context length is 4096 tokens. However, you requested 5210 tokens.";
+    // The first request (the whole document) is refused; the parts it is split into are answered.
+    let refused = false;
+    upstream.chat = [
+      (res, r) => {
+        const reply = refused
+          ? sse(vllmStream(['- Notice is due in writing.']))
+          : sse(vllmStreamError(overflow));
+        refused = true;
+        return reply(res, r);
+      },
+    ];
+    const before = upstream.requests.filter((r) => r.path === '/v1/chat/completions').length;
+    const stream = await summarizeStream(engine, {
+      document: { paragraphs: [{ text: 'Either party gives notice in writing.', style: 'Normal' }] },
+      options: { length: 'short', backend: 'team' },
+    });
+    const events = (await collect(stream)).map((e) => e.event);
+    expect(upstream.requests.filter((r) => r.path === '/v1/chat/completions').length).toBeGreaterThan(
+      before + 1,
+    );
+    expect(events.filter((e) => e.type === 'start')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: 'done' });
   });
 
   it('cites through the upstream: labelled prompt, no marker in any delta, checked points and coverage', async () => {

@@ -55,6 +55,8 @@ function config(upstream: FakeUpstream, extra: Partial<UpstreamConfig> = {}): Up
 interface Run {
   result: Generation | PromptTooLong;
   deltas: string[];
+  /** How many times `onStart` was called. */
+  starts: number;
   startedBeforeFirstDelta: boolean;
 }
 
@@ -68,7 +70,7 @@ async function generate(
   } = {},
 ): Promise<Run> {
   const deltas: string[] = [];
-  let started = false;
+  let starts = 0;
   let startedBeforeFirstDelta = false;
   await generator.ensureReady();
   const result = await generator.generate(
@@ -79,16 +81,16 @@ async function generate(
     },
     {
       onStart: () => {
-        started = true;
+        starts += 1;
       },
       onDelta: (text) => {
-        if (deltas.length === 0) startedBeforeFirstDelta = started;
+        if (deltas.length === 0) startedBeforeFirstDelta = starts === 1;
         deltas.push(text);
       },
     },
     options.signal ?? new AbortController().signal,
   );
-  return { result, deltas, startedBeforeFirstDelta };
+  return { result, deltas, starts, startedBeforeFirstDelta };
 }
 
 /** The error `generate` fails with. */
@@ -131,6 +133,7 @@ describe('UpstreamGenerator on the wire formats of real servers', () => {
     const result = asGeneration(run.result);
     expect(run.deltas).toEqual(['The tenant ', 'pays on ', 'the first.']);
     expect(run.startedBeforeFirstDelta).toBe(true);
+    expect(run.starts).toBe(1);
     expect(result).toMatchObject({ text: 'The tenant pays on the first.', stopReason: 'eos' });
     expect(result.usage).toMatchObject({ inputTokens: 61, cachedInputTokens: 32, outputTokens: 9 });
     expect(result.upstream).toMatchObject({
@@ -245,14 +248,21 @@ describe('the context budget', () => {
     ['LM Studio (400, a string error)', json(400, lmStudioContextError), 5210],
     ['LM Studio (200, a string error)', json(200, lmStudioOverflowWith200), 5210],
     ['vLLM (an error inside the stream)', sse(vllmStreamError(vllmContextError.message)), 5030],
+    [
+      'llama.cpp (an error: line inside the stream)',
+      sse(llamaCppStreamError(llamaCppContextError.error.message)),
+      5120,
+    ],
   ])(
-    'turns "context length exceeded" from %s into too_long with the server count',
+    'turns "context length exceeded" from %s into too_long with the server count, and no start',
     async (_name, reply, counted) => {
       upstream.chat = [reply];
       generator = new UpstreamGenerator({ config: config(upstream) });
       const run = await generate(generator);
       expect(run.result).toEqual({ stopReason: 'too_long', inputTokens: counted });
       expect(run.deltas).toEqual([]);
+      // The summarizer splits the part again, and that attempt's start is the run's only one.
+      expect(run.starts).toBe(0);
     },
   );
 });
