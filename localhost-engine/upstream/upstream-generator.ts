@@ -116,17 +116,27 @@ export class UpstreamGenerator implements TextGenerator {
 
   /**
    * Learns the context size from `/v1/models` (vLLM's `max_model_len`) unless the config gives it, once; a server
-   * that does not list it leaves the default.
+   * that does not list it leaves the default. Aborting `signal` ends the request at once and resolves having
+   * learned nothing (the next call asks again).
    * @throws InferenceError when the server cannot be reached, or lists models but not the configured one.
    */
-  async ensureReady(): Promise<void> {
-    if (this.config.contextLength !== null || this.probed) return;
+  async ensureReady(signal?: AbortSignal): Promise<void> {
+    if (this.config.contextLength !== null || this.probed || signal?.aborted) return;
+    const timeout = AbortSignal.timeout(PROBE_MS);
     let text: string;
     let res: IncomingMessage;
     try {
-      ({ res } = await this.http.request('GET', '/models', null, AbortSignal.timeout(PROBE_MS)));
+      ({ res } = await this.http.request(
+        'GET',
+        '/models',
+        null,
+        signal ? AbortSignal.any([signal, timeout]) : timeout,
+      ));
       text = await readText(res);
+      // A body cut short by Stop may read as a short one, not as an error.
+      signal?.throwIfAborted();
     } catch (err) {
+      if (signal?.aborted) return;
       if (err instanceof InferenceError) throw err;
       throw new InferenceError(
         'upstream_unreachable',

@@ -445,6 +445,34 @@ describe('Stop', () => {
     expect(closed.closedAt).not.toBeNull();
   });
 
+  it('during a slow /models probe, closes it at once, and the next run asks again', async () => {
+    let arrived!: () => void;
+    const probing = new Promise<void>((resolve) => (arrived = resolve));
+    let closed!: () => void;
+    const probeClosed = new Promise<void>((resolve) => (closed = resolve));
+    // A server slow to list its models: the request stays open until the client closes it.
+    upstream.models = (res) => {
+      res.on('close', closed);
+      arrived();
+    };
+    generator = new UpstreamGenerator({ config: config(upstream, { contextLength: null }) });
+    const controller = new AbortController();
+    const pending = generator.ensureReady(controller.signal);
+    await probing;
+    const stoppedAt = performance.now();
+    controller.abort();
+    await pending;
+    // Far below the probe's own 30 s bound, which is all that would end it otherwise.
+    expect(performance.now() - stoppedAt).toBeLessThan(5_000);
+    await probeClosed;
+    expect(generator.info().contextLength).toBe(DEFAULT_UPSTREAM_CONTEXT);
+
+    upstream.models = json(200, vllmModels('phi-3-mini', 3072));
+    await generator.ensureReady(new AbortController().signal);
+    expect(generator.info().contextLength).toBe(3072);
+    expect(upstream.requests.filter((r) => r.path.endsWith('/models'))).toHaveLength(2);
+  });
+
   it('while waiting to retry a 429, ends at once without another request', async () => {
     upstream.chat = [json(429, busy, { 'retry-after': '20' })];
     generator = new UpstreamGenerator({ config: config(upstream) });
