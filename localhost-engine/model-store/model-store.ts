@@ -455,17 +455,19 @@ export class ModelStore {
 
 /**
  * The summarizer as the health route should report it: `downloading` instead of `missing` while a download runs,
- * everything else unchanged.
+ * everything else (the backends it lists, the health of each) unchanged.
  */
 export function withDownloadState(
   summarizer: Summarizer,
   store: Pick<ModelStore, 'isDownloading'>,
 ): Summarizer {
+  const backends = summarizer.backends?.bind(summarizer);
   return {
-    health(): ModelHealth {
-      const h = summarizer.health();
+    health(backend?: string): ModelHealth {
+      const h = summarizer.health(backend);
       return h.state === 'missing' && store.isDownloading() ? { ...h, state: 'downloading' } : h;
     },
+    ...(backends ? { backends } : {}),
     stream: (request, signal) => summarizer.stream(request, signal),
     close: () => summarizer.close(),
   };
