@@ -19,9 +19,11 @@ import { formatReport, runDoctor } from './doctor/doctor';
 import { resolveConfig } from '../config';
 import { defaultModelStore } from '../server';
 import { runSetup } from './setup-command';
+import { chooseSettings, readSettings, SETTING_NAMES } from './setup-settings';
 import { runUninstall } from './uninstall-command';
 
 export const INSTALL_USAGE = `  localscribe setup [--no-trust] [--no-service] [--no-sideload] [--no-download]
+                    [--port N] [--config FILE] [--model DIR] [--models-dir DIR] (kept for the service)
   localscribe uninstall
   localscribe service install|uninstall|status|logs [--lines N]
   localscribe doctor [--json] [--port N] [--config FILE] [--model DIR] [--models-dir DIR]`;
@@ -29,7 +31,7 @@ export const INSTALL_USAGE = `  localscribe setup [--no-trust] [--no-service] [-
 /** The first words of the commands this module runs. */
 export const INSTALL_COMMANDS: ReadonlySet<string> = new Set(['setup', 'uninstall', 'service', 'doctor']);
 
-const SETTINGS = ['port', 'config', 'model', 'device', 'models-dir', 'hub-url', 'catalog'];
+const SETTINGS: string[] = [...SETTING_NAMES];
 /** The flags each command takes. */
 const FLAGS: Record<string, string[]> = {
   service: ['lines'],
@@ -169,15 +171,17 @@ export async function installCli(
   if (misplaced) throw new InstallUsageError(`--${misplaced} does not apply to "${command}".`);
   if (command === 'service') return service(rest, values, io, ctx);
   if (rest.length > 0) throw new InstallUsageError(`Unexpected argument "${rest[0]}".`);
+  // What setup kept, so that doctor and uninstall look where the service's engine does.
+  const settings = chooseSettings(values, ctx.env, readSettings(ctx.dataDir));
   const config = resolveConfig(
-    { port: values.port, config: values.config, model: values.model, device: values.device },
+    { port: settings.port, config: settings.config, model: settings.model, device: settings.device },
     ctx.env,
   );
   const store = defaultModelStore(config, {
-    modelsDir: values['models-dir'],
-    hubUrl: values['hub-url'],
-    catalog: values.catalog,
-    config: values.config,
+    modelsDir: settings['models-dir'],
+    hubUrl: settings['hub-url'],
+    catalog: settings.catalog,
+    config: settings.config,
   });
   try {
     if (command === 'doctor') {
@@ -192,7 +196,7 @@ export async function installCli(
         sideload: values['no-sideload'],
         download: values['no-download'],
       };
-      const steps = await runSetup(ctx, { config, store, skip, io });
+      const steps = await runSetup(ctx, { config, store, skip, io, settings });
       return steps.some((s) => s.status === 'failed') ? 1 : 0;
     }
     if (command === 'uninstall') {

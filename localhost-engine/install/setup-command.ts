@@ -18,6 +18,7 @@ import type { InstallContext } from './install-context';
 import { addToInstallRecord, type InstallEntry } from './install-record';
 import { makeDirs, writeOwnedFile } from './owned-files';
 import { installService } from './service/service-command';
+import { keepSettings, type EngineSettings } from './setup-settings';
 import { sideload } from './sideload';
 
 export type StepStatus = 'done' | 'already' | 'skipped' | 'not-applicable' | 'failed';
@@ -33,6 +34,11 @@ export interface SetupOptions {
   store: ModelStore;
   skip: { trust?: boolean; service?: boolean; sideload?: boolean; download?: boolean };
   io: ModelsIo;
+  /**
+   * The settings `config` and `store` were resolved from (install-cli's `chooseSettings`), kept for the login
+   * service and later commands; without them, the kept ones stay as they are.
+   */
+  settings?: EngineSettings;
   /** How long to wait for a service started by this run to answer before the doctor looks (default 20 s). */
   serviceStartMs?: number;
 }
@@ -110,6 +116,8 @@ async function downloadStep(
 export async function runSetup(ctx: InstallContext, options: SetupOptions): Promise<StepReport[]> {
   const { config, store, skip, io } = options;
   addToInstallRecord(ctx.dataDir, ...makeDirs(ctx.dataDir));
+  // Before the service step: the service runs the engine with them (the port the manifest names, the models).
+  if (options.settings) addToInstallRecord(ctx.dataDir, ...keepSettings(ctx.dataDir, options.settings));
   const steps: Array<[string, keyof SetupOptions['skip'], () => Promise<StepOutcome>]> = [
     ['Trust the localhost certificate', 'trust', () => trustCertificate(ctx)],
     [SERVICE_STEP, 'service', () => serviceStep(ctx, config)],

@@ -6,10 +6,11 @@
 import path from 'node:path';
 import type { CommandResult } from '../command-runner';
 import type { InstallContext } from '../install-context';
+import { readSettings, settingsArgs, type EngineSettings } from '../setup-settings';
 
 /** What the service runs and for whom. */
 export interface ServiceSpec {
-  /** The Node.js binary, the `localscribe` script and its arguments (`serve --log-file …`). */
+  /** The Node.js binary, the `localscribe` script and its arguments (`serve [setup's settings] --log-file …`). */
   nodePath: string;
   binScript: string;
   args: string[];
@@ -66,13 +67,20 @@ export function engineLogFile(dataDir: string): string {
   return path.join(dataDir, 'logs', 'engine.log');
 }
 
-/** The service this installed LocalScribe runs: `node <bin> serve --log-file <data>/logs/engine.log`. */
-export function serviceSpec(ctx: InstallContext): ServiceSpec {
+/**
+ * The service this installed LocalScribe runs: `node <bin> serve [settings] --log-file <data>/logs/engine.log`,
+ * with the settings setup kept unless others are given.
+ * @throws {ConfigError} when the kept settings cannot be read.
+ */
+export function serviceSpec(
+  ctx: InstallContext,
+  settings: EngineSettings = readSettings(ctx.dataDir),
+): ServiceSpec {
   const logFile = engineLogFile(ctx.dataDir);
   return {
     nodePath: ctx.nodePath,
     binScript: ctx.binScript,
-    args: ['serve', '--log-file', logFile],
+    args: ['serve', ...settingsArgs(settings), '--log-file', logFile],
     dataDir: ctx.dataDir,
     logFile,
     home: ctx.home,

@@ -5,14 +5,16 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { engineLogFile } from '../../../../localhost-engine/install/service/service-adapter';
+import { engineLogFile, serviceSpec } from '../../../../localhost-engine/install/service/service-adapter';
 import {
   installService,
+  serviceFiles,
   serviceStatus,
   tailEngineLog,
   uninstallService,
 } from '../../../../localhost-engine/install/service/service-command';
 import { UNIT_NAME } from '../../../../localhost-engine/install/service/systemd-user-unit';
+import { keepSettings } from '../../../../localhost-engine/install/setup-settings';
 import type { FakeCommands } from '../fake-commands';
 import { testInstall } from '../install-fixtures';
 
@@ -113,6 +115,52 @@ describe('the service on Linux', () => {
       '--user show',
       '--user show',
     ]);
+  });
+});
+
+describe("the settings setup kept reach the engine's command line", () => {
+  const models = "/Users/Sean O'Neil/models & more";
+  // How each platform's file writes `serve --port 4000 --device cpu --models-dir <models> --log-file`.
+  test.each([
+    ['linux', `"serve" "--port" "4000" "--device" "cpu" "--models-dir" "${models}" "--log-file"`],
+    [
+      'win32',
+      `'serve' '--port' '4000' '--device' 'cpu' '--models-dir' '/Users/Sean O''Neil/models &amp; more' '--log-file'`,
+    ],
+    [
+      'darwin',
+      [
+        'serve',
+        '--port',
+        '4000',
+        '--device',
+        'cpu',
+        '--models-dir',
+        models.replace('&', '&amp;'),
+        '--log-file',
+      ]
+        .map((a) => `    <string>${a}</string>`)
+        .join('\n'),
+    ],
+  ] as const)('on %s', async (platform, written) => {
+    const { ctx } = testInstall(platform, { run: async () => ({ status: 0, stdout: '', stderr: '' }) });
+    keepSettings(ctx.dataDir, { port: '4000', 'models-dir': models, device: 'cpu' });
+    expect((await installService(ctx)).status).toBe('done');
+    const logFile = engineLogFile(ctx.dataDir);
+    expect(serviceSpec(ctx).args).toEqual([
+      'serve',
+      '--port',
+      '4000',
+      '--device',
+      'cpu',
+      '--models-dir',
+      models,
+      '--log-file',
+      logFile,
+    ]);
+    const [file] = serviceFiles(ctx);
+    const bytes = readFileSync(file);
+    expect(platform === 'win32' ? bytes.toString('utf16le') : bytes.toString('utf8')).toContain(written);
   });
 });
 
