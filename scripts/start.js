@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: after `npm run build`, makes sure Office trusts the engine's certificate (Windows and macOS),
 // starts the engine serving the pane and the API on https://localhost:3000, and sideloads manifest.xml into Word
-// desktop where Word is installed; elsewhere it prints how to add the manifest to Word on the web.
+// desktop where Word is installed, unless Word loads what `localscribe setup` registered (left alone); elsewhere it
+// prints how to add the manifest to Word on the web.
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -37,9 +38,9 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => engine.kill(signal));
 
   if (desktop) {
-    const { sideload } = require('../dist/localhost-engine/install/sideload');
+    const { sideloadClone } = require('../dist/localhost-engine/install/sideload');
     const { currentInstallContext } = require('../dist/localhost-engine/install/install-context');
-    const registered = await sideload(manifest, currentInstallContext());
+    const registered = await sideloadClone(manifest, currentInstallContext());
     console.log(registered.detail);
     if (registered.status === 'done' || registered.status === 'already') return;
   }

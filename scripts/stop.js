@@ -17,7 +17,8 @@ if (fs.existsSync(pidFile)) {
   fs.rmSync(pidFile, { force: true });
 } else console.log('No engine started by `npm start` is running.');
 
-// Takes back the registration `npm start` made (only while it still names this checkout's manifest).
+// Takes back the registration `npm start` made (only while it still names this checkout's manifest and is not
+// the one `localscribe setup` made).
 const sideloadJs = path.join(root, 'dist', 'localhost-engine', 'install', 'sideload.js');
 if (fs.existsSync(sideloadJs)) {
   const { removeSideload } = require(sideloadJs);

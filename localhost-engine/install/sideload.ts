@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { parseManifest } from './addin-manifest';
+import { parseManifest, userManifestPath } from './addin-manifest';
 import { commandLine } from './command-runner';
 import type { InstallContext } from './install-context';
 import type { InstallEntry } from './install-record';
@@ -119,13 +119,47 @@ export async function undoRegistryValue(
 }
 
 /**
+ * Where Word loads the manifest `localscribe setup` wrote (in the data folder) from, or null when it does not: the
+ * `WEF\Developer` value naming that file (Windows) or a `wef` copy holding its bytes (macOS). The record alone
+ * cannot say: setup records a `wef` copy only when it created the file, and `npm start` may have replaced either.
+ */
+export async function setupRegistration(addinId: string, ctx: InstallContext): Promise<string | null> {
+  const own = userManifestPath(ctx.dataDir);
+  if (!existsSync(own)) return null;
+  if (ctx.platform === 'win32') {
+    const data = await readDeveloperValue(addinId, ctx);
+    const named = data !== null && path.win32.normalize(data) === path.win32.normalize(own);
+    return named ? `${WEF_DEVELOPER_KEY}\\${addinId}` : null;
+  }
+  const copy = path.join(wefFolder(ctx.home), WEF_MANIFEST_NAME);
+  if (ctx.platform !== 'darwin' || !existsSync(copy)) return null;
+  return readFileSync(copy).equals(readFileSync(own)) ? copy : null;
+}
+
+/**
+ * `npm start`'s registration of a clone's `manifestFile`, made without a record: as {@link sideload}, except that
+ * a registration `localscribe setup` made is left alone (`already`, saying so), since `npm stop` would remove it.
+ */
+export async function sideloadClone(manifestFile: string, ctx: InstallContext): Promise<SideloadResult> {
+  const { id } = parseManifest(readFileSync(manifestFile, 'utf8'), manifestFile);
+  const installed = await setupRegistration(id, ctx);
+  if (installed === null) return sideload(manifestFile, ctx);
+  return {
+    status: 'already',
+    detail: `Word loads the LocalScribe that \`localscribe setup\` registered (${installed}); left as it is, so Word opens the pane from the port that setup's manifest names, not from ${manifestFile}. To use this clone's manifest instead, run \`localscribe uninstall\` first.`,
+    entries: [],
+  };
+}
+
+/**
  * Takes back a registration of `manifestFile` made without a record (`npm start`'s): the registry value when it
- * still names this file, the `wef` copy when it still holds this manifest. Anything else is left alone.
+ * still names this file, the `wef` copy when it still holds this manifest and is not setup's. Anything else is
+ * left alone.
  */
 export async function removeSideload(manifestFile: string, ctx: InstallContext): Promise<boolean> {
   const xml = readFileSync(manifestFile, 'utf8');
+  const { id } = parseManifest(xml, manifestFile);
   if (ctx.platform === 'win32') {
-    const { id } = parseManifest(xml, manifestFile);
     const data = await readDeveloperValue(id, ctx);
     if (data === null || path.win32.normalize(data) !== path.win32.normalize(manifestFile)) return false;
     await undoRegistryValue(
@@ -136,6 +170,8 @@ export async function removeSideload(manifestFile: string, ctx: InstallContext):
   }
   const copy = path.join(wefFolder(ctx.home), WEF_MANIFEST_NAME);
   if (ctx.platform !== 'darwin' || !existsSync(copy) || readFileSync(copy, 'utf8') !== xml) return false;
+  // Setup's copy has these very bytes when setup was given the port the clone's manifest names.
+  if ((await setupRegistration(id, ctx)) !== null) return false;
   rmSync(copy);
   return true;
 }

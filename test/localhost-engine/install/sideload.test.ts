@@ -1,16 +1,23 @@
 /**
  * Registering the add-in with Word: on Windows the exact reg.exe commands against the per-user WEF\Developer key
  * (an in-memory registry with reg.exe's output), on macOS a real copy in a temporary home's `wef` folder, on Linux
- * the Word on the web instructions; and taking each back.
+ * the Word on the web instructions; and taking each back. `npm start` and `npm stop` (a clone's manifest, no
+ * record) leave the registration `localscribe setup` made alone.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseManifest } from '../../../localhost-engine/install/addin-manifest';
+import {
+  manifestForPort,
+  parseManifest,
+  userManifestPath,
+} from '../../../localhost-engine/install/addin-manifest';
+import type { InstallContext } from '../../../localhost-engine/install/install-context';
 import {
   WEF_DEVELOPER_KEY,
   WEF_MANIFEST_NAME,
   removeSideload,
   sideload,
+  sideloadClone,
   undoRegistryValue,
   wefFolder,
 } from '../../../localhost-engine/install/sideload';
@@ -106,6 +113,66 @@ describe('Windows: the WEF\\Developer registry value', () => {
     await sideload(manifest, ctx);
     expect(await removeSideload(manifest, ctx)).toBe(true);
     expect(commands.registry.size).toBe(0);
+  });
+});
+
+/** The manifest setup writes in the data folder (its URLs on `port`), registered as setup registers it. */
+async function setupRegistered(ctx: InstallContext, port = 3000): Promise<string> {
+  const file = userManifestPath(ctx.dataDir);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, manifestForPort(readFileSync(SHIPPED_MANIFEST, 'utf8'), port));
+  expect((await sideload(file, ctx)).status).toBe('done');
+  return file;
+}
+
+describe("npm start and npm stop leave setup's registration alone", () => {
+  test('Windows: the value naming setup’s manifest stays, and start says why', async () => {
+    const { ctx, commands, home } = testInstall('win32');
+    const own = await setupRegistered(ctx);
+    const clone = manifestIn(home);
+    const started = await sideloadClone(clone, ctx);
+    expect(started).toMatchObject({ status: 'already', entries: [] });
+    expect(started.detail).toContain(`\`localscribe setup\` registered (${WEF_DEVELOPER_KEY}\\${ID})`);
+    expect(await removeSideload(clone, ctx)).toBe(false);
+    expect([...commands.registry.values()]).toEqual([own]);
+    expect(commands.callsTo('reg').filter(([verb]) => verb !== 'query')).toHaveLength(1); // setup's add
+  });
+
+  test('Windows: once the value names another manifest, start registers the clone and stop takes it back', async () => {
+    const { ctx, commands, home } = testInstall('win32');
+    await setupRegistered(ctx);
+    commands.registry.set(`${WEF_DEVELOPER_KEY}\\${ID}`.toLowerCase(), 'C:\\elsewhere\\manifest.xml');
+    const clone = manifestIn(home);
+    expect((await sideloadClone(clone, ctx)).status).toBe('done');
+    expect([...commands.registry.values()]).toEqual([clone]);
+    expect(await removeSideload(clone, ctx)).toBe(true);
+    expect(commands.registry.size).toBe(0);
+  });
+
+  function mac() {
+    const install = testInstall('darwin');
+    mkdirSync(path.join(install.home, 'Library', 'Containers', 'com.microsoft.Word', 'Data'), {
+      recursive: true,
+    });
+    return { ...install, copy: path.join(wefFolder(install.home), WEF_MANIFEST_NAME) };
+  }
+
+  test('macOS: start keeps setup’s copy for another port', async () => {
+    const { ctx, home, copy } = mac();
+    await setupRegistered(ctx, 4100);
+    const started = await sideloadClone(manifestIn(home), ctx);
+    expect(started).toMatchObject({ status: 'already', entries: [] });
+    expect(started.detail).toContain(`\`localscribe setup\` registered (${copy})`);
+    expect(parseManifest(readFileSync(copy, 'utf8')).origins).toEqual(['https://localhost:4100']);
+  });
+
+  test('macOS: stop keeps setup’s copy even when it holds the same bytes as the clone’s', async () => {
+    const { ctx, home, copy } = mac();
+    const own = await setupRegistered(ctx, 3000);
+    const clone = manifestIn(home);
+    expect(readFileSync(clone, 'utf8')).toBe(readFileSync(own, 'utf8'));
+    expect(await removeSideload(clone, ctx)).toBe(false);
+    expect(readFileSync(copy, 'utf8')).toBe(readFileSync(own, 'utf8'));
   });
 });
 
