@@ -10,7 +10,12 @@ import { closeOnSignals, startEngine } from './server';
 import { hasText } from './summarize/summarizer';
 import { citationReport } from './summarize/citation-report';
 import { localSummarizer, type DocumentSummarizer } from './summarize/document-summarizer';
-import { LOCAL_BACKEND, localGeneratorOf, upstreamSummarizer } from './summarize/backend-summarizer';
+import {
+  LOCAL_BACKEND,
+  localGeneratorOf,
+  unknownBackend,
+  upstreamSummarizer,
+} from './summarize/backend-summarizer';
 import { COMMAND_LINE_UPSTREAM_ID, type UpstreamFlags } from './upstream/upstream-config';
 import { MODEL_MISSING_MESSAGE } from './routes/summarize';
 import { CatalogError } from './model-store/catalog';
@@ -160,11 +165,9 @@ async function summarize(
     ...upstreamFlags(values),
   });
   const backend = values.backend ?? (values.upstream ? COMMAND_LINE_UPSTREAM_ID : LOCAL_BACKEND);
+  const unknown = unknownBackend(backend, [LOCAL_BACKEND, ...(config.upstreams ?? []).map((u) => u.id)]);
+  if (unknown) throw new UsageError(unknown.message);
   const upstream = config.upstreams?.find((u) => u.id === backend);
-  if (backend !== LOCAL_BACKEND && !upstream) {
-    const known = [LOCAL_BACKEND, ...(config.upstreams ?? []).map((u) => u.id)];
-    throw new UsageError(`--backend "${backend}" is not configured; there are ${known.join(', ')}.`);
-  }
   const document = await readDocumentFile(file, { stdin: io.stdin });
   if (!hasText(document.paragraphs)) {
     io.stderr.write(`${file} has no text to summarize.\n`);

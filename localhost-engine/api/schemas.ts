@@ -59,8 +59,10 @@ export const SummaryLength = Type.Union([
 ]);
 export type SummaryLength = Static<typeof SummaryLength>;
 
-/** The id of a backend the engine was configured with (`local`, or an upstream's id); never a URL. */
-export const BackendId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', maxLength: 32 });
+/** The shape of a backend id (`local`, or an upstream's id as its config names it); never a URL. */
+export const BACKEND_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,31}$';
+/** The id of a backend the engine was configured with. */
+export const BackendId = Type.String({ pattern: BACKEND_ID_PATTERN, maxLength: 32 });
 
 export const SummarizeOptions = Type.Object(
   {

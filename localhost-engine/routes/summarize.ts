@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { SummarizeBody, type SummaryEvent } from '../api/schemas';
+import { LOCAL_BACKEND, unknownBackend } from '../summarize/backend-summarizer';
 import type { GenerationQueue } from '../summarize/generation-queue';
 import { hasText, requestParagraphs, type Summarizer } from '../summarize/summarizer';
 import { admit } from './admission';
@@ -29,14 +30,9 @@ export default async function summarizeRoute(
     },
     async (request, reply) => {
       const backend = request.body.options?.backend;
-      const known = opts.summarizer.backends?.().map((b) => b.id) ?? ['local'];
-      if (backend !== undefined && !known.includes(backend)) {
-        throw httpError(
-          400,
-          'unknown_backend',
-          `No backend "${backend}" is configured; the engine has ${known.join(', ')}.`,
-        );
-      }
+      const known = opts.summarizer.backends?.().map((b) => b.id) ?? [LOCAL_BACKEND];
+      const unknown = backend === undefined ? null : unknownBackend(backend, known);
+      if (unknown) throw httpError(400, unknown.code, unknown.message);
       const health = opts.summarizer.health(backend);
       if (health.state === 'missing') throw httpError(503, 'model_missing', MODEL_MISSING_MESSAGE);
       if (health.state === 'error') {

@@ -13,6 +13,21 @@ import type { ModelHealth, Summarizer, SummaryRequest } from './summarizer';
 /** The id of the model on this machine. */
 export const LOCAL_BACKEND = 'local';
 
+/**
+ * The error for a backend id that is not one of `known` (the configured backends' ids), as the API, the stream
+ * and the CLI report it; null when it is one of them.
+ */
+export function unknownBackend(
+  id: string,
+  known: readonly string[],
+): { code: 'unknown_backend'; message: string } | null {
+  if (known.includes(id)) return null;
+  return {
+    code: 'unknown_backend',
+    message: `No backend "${id}" is configured; the engine has ${known.join(', ')}.`,
+  };
+}
+
 export class BackendSummarizer implements Summarizer {
   private readonly byId: Map<string, DocumentSummarizer>;
 
@@ -36,16 +51,13 @@ export class BackendSummarizer implements Summarizer {
 
   stream(request: SummaryRequest, signal: AbortSignal): AsyncIterable<SummaryEvent> {
     const id = request.body.options?.backend ?? this.backends()[0].id;
-    const summarizer = this.get(id);
-    if (summarizer) return summarizer.stream(request, signal);
-    const known = this.backends().map((b) => b.id);
-    return (async function* () {
-      yield {
-        type: 'error' as const,
-        code: 'unknown_backend',
-        message: `No backend "${id}" is configured; the engine has ${known.join(', ')}.`,
-      };
-    })();
+    const unknown = unknownBackend(id, [...this.byId.keys()]);
+    if (unknown) {
+      return (async function* () {
+        yield { type: 'error' as const, ...unknown };
+      })();
+    }
+    return this.byId.get(id)!.stream(request, signal);
   }
 
   async close(): Promise<void> {

@@ -3,12 +3,11 @@
  * characters that errs high, so planned parts fit the server's context; the server's own "context length
  * exceeded" answer catches the rest (`document-summarizer.ts` splits the part again).
  *
- * The costs come from the Phi-3 tokenizer (`models/tokenizer/phi3`: Llama 2's 32k vocabulary, the most
- * token-hungry of the common chat models) on the texts of `estimated-token-counter.test.ts`, which checks that no
- * paragraph's estimate falls below its real count. There English runs 4.0–4.2 characters per token, capitals and
- * code 2–3, every digit is a token, Greek and Hebrew letters about 1.1 tokens, CJK and Hangul up to 1.5, and emoji
- * one per UTF-8 byte. English prose is estimated at about 1.6 times its real count; larger vocabularies (Llama 3,
- * Qwen, Phi-4) need fewer tokens still, so parts come out smaller than the context allows, never larger.
+ * The costs are fitted to the Phi-3 tokenizer (`models/tokenizer/phi3`: Llama 2's 32k vocabulary, the most
+ * token-hungry of the common chat models), so that no paragraph's estimate falls below its real count there;
+ * `estimated-token-counter.test.ts` checks that on prose in several scripts, numbers, tables, code and emoji, and
+ * bounds how high English prose runs. Larger vocabularies (Llama 3, Qwen, Phi-4) need fewer tokens still, so parts
+ * come out smaller than the context allows, never larger.
  */
 import type { TokenCounter } from '../summarize/chunker';
 import type { ChatMessage } from '../summarize/prompt';

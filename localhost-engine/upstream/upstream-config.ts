@@ -5,6 +5,7 @@
  * holds it.
  */
 import { readFileSync } from 'node:fs';
+import { BACKEND_ID_PATTERN } from '../api/schemas';
 import { ConfigError } from '../config-error';
 
 export interface UpstreamConfig {
@@ -36,7 +37,7 @@ export interface UpstreamFlags {
 /** The id of the upstream named on the command line. */
 export const COMMAND_LINE_UPSTREAM_ID = 'upstream';
 
-const ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const ID = new RegExp(BACKEND_ID_PATTERN);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MIN_CONTEXT = 256;
 const MAX_CONTEXT = 1_048_576;

@@ -237,7 +237,7 @@ describe('localscribe summarize --upstream', () => {
     expect(http.stderr).toMatch(/not on this computer.*--upstream-allow-http/);
     const unknown = await run(['summarize', '-', '--backend', 'team'], 'x');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/--backend "team" is not configured; there are local\./);
+    expect(unknown.stderr).toMatch(/No backend "team" is configured; the engine has local\./);
     expect(upstream.requests.filter((r) => r.headers.host?.includes('gpu.example'))).toEqual([]);
   });
 });
