@@ -1,8 +1,9 @@
 /**
- * How the pane names a cited paragraph: its number (¶12, as the model and the CLI show it) after the heading of its
- * section, and a sentence saying where a click goes.
+ * How the pane names a cited paragraph: its number (¶12: its place in the document as `readDocument` reads it, as the
+ * CLI shows it; within the selection for a selection's summary) after the heading of its section, and a sentence
+ * saying where a click goes.
  */
-import type { Paragraph } from '../localhost-engine/api/schemas';
+import type { Coverage, CoverageHeading, Paragraph } from '../localhost-engine/api/schemas';
 import { headingLevel } from '../localhost-engine/summarize/prompt';
 
 /** Characters of a heading shown on a chip; the tooltip has it whole. */
@@ -23,18 +24,33 @@ function shorten(text: string, chars: number): string {
   return text.length <= chars ? text : `${text.slice(0, chars - 1).trimEnd()}…`;
 }
 
-/** A chip's text: "Termination ¶12", or "¶12" outside any section. */
-export function chipLabel(index: number, heading: string | null): string {
-  return heading ? `${shorten(heading, CHIP_HEADING_CHARS)} ¶${index + 1}` : `¶${index + 1}`;
+/** A chip's text for paragraph number `number` (1-based): "Termination ¶12", or "¶12" outside any section. */
+export function chipLabel(number: number, heading: string | null): string {
+  return heading ? `${shorten(heading, CHIP_HEADING_CHARS)} ¶${number}` : `¶${number}`;
 }
 
 /** What a chip does, for its tooltip and screen readers: 'Go to ¶12 under "Termination": Either party may…'. */
 export function chipDescription(
-  index: number,
+  number: number,
   paragraph: Paragraph | undefined,
   heading: string | null,
 ): string {
   const words = (paragraph?.text ?? '').trim().split(/\s+/).filter(Boolean);
   const quote = words.slice(0, QUOTED_WORDS).join(' ') + (words.length > QUOTED_WORDS ? '…' : '');
-  return `Go to ¶${index + 1}${heading ? ` under “${heading}”` : ''}${quote ? `: ${quote}` : ''}`;
+  return `Go to ¶${number}${heading ? ` under “${heading}”` : ''}${quote ? `: ${quote}` : ''}`;
+}
+
+/**
+ * A coverage entry's title with its paragraph numbers as the pane shows them: the engine titles a tenth by the
+ * indices it was sent ("¶1–3: The tenant…"), which for a run over part of the document are not the user's.
+ */
+export function coverageTitle(
+  heading: CoverageHeading,
+  by: Coverage['by'],
+  numbers: readonly number[],
+): string {
+  if (by !== 'tenths') return heading.title;
+  const first = numbers[heading.paragraph] ?? heading.paragraph + 1;
+  const last = numbers[heading.last] ?? heading.last + 1;
+  return heading.title.replace(/^¶\d+(?:–\d+)?/, first === last ? `¶${first}` : `¶${first}–${last}`);
 }

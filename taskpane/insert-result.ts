@@ -77,7 +77,7 @@ export function sectionComments(result: RunResult): SectionComment[] {
 
 /**
  * The citations to insert with the summary: its points and, for each paragraph they cite, where it is in the
- * document and its text (to find it again). Undefined when the engine sent no points.
+ * document, its text (to find it again) and its ¶ number as the pane shows it. Undefined when there are no points.
  */
 export function summaryCitations(result: RunResult): SummaryCitations | undefined {
   if (!result.points || result.points.length === 0) return undefined;
@@ -89,6 +89,7 @@ export function summaryCitations(result: RunResult): SummaryCitations | undefine
     sources: Object.fromEntries(
       cited.map((i) => [i, { index: result.locations[i] ?? null, text: result.paragraphs[i].text }]),
     ),
+    numbers: Object.fromEntries(cited.map((i) => [i, result.numbers[i] ?? i + 1])),
   };
 }
 

@@ -2,12 +2,15 @@
  * The parts of the document a summary never cites, as a request of their own: "summarize just those".
  */
 import type { Paragraph } from '../localhost-engine/api/schemas';
+import { coverageTitle } from './citation-labels';
 import type { RunResult } from './hooks/useSummaryRun';
 
 /** What to send for the uncovered sections, and where each paragraph is in the document. */
 export interface UncoveredRun {
   paragraphs: Paragraph[];
   locations: Array<number | null>;
+  /** Their ¶ numbers in the summary they come from, kept so that this run cites them the same way. */
+  numbers: number[];
   titles: string[];
 }
 
@@ -16,8 +19,9 @@ export interface UncoveredRun {
  * the result has no coverage or everything is covered.
  */
 export function uncoveredRun(result: RunResult): UncoveredRun | null {
-  const missing = (result.coverage?.headings ?? []).filter((h) => !h.covered);
-  if (missing.length === 0) return null;
+  const coverage = result.coverage;
+  const missing = (coverage?.headings ?? []).filter((h) => !h.covered);
+  if (!coverage || missing.length === 0) return null;
   const indices = new Set<number>();
   for (const h of missing) {
     for (let i = h.paragraph; i <= Math.min(h.last, result.paragraphs.length - 1); i++) indices.add(i);
@@ -26,6 +30,7 @@ export function uncoveredRun(result: RunResult): UncoveredRun | null {
   return {
     paragraphs: ordered.map((i) => result.paragraphs[i]),
     locations: ordered.map((i) => result.locations[i] ?? null),
-    titles: missing.map((h) => h.title),
+    numbers: ordered.map((i) => result.numbers[i] ?? i + 1),
+    titles: missing.map((h) => coverageTitle(h, coverage.by, result.numbers)),
   };
 }

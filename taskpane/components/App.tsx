@@ -286,6 +286,7 @@ function Pane({ port, fetch, search, healthIntervals }: Omit<AppProps, 'theme'>)
       {run.status === 'done' && run.result?.coverage && (
         <CoverageLine
           coverage={run.result.coverage}
+          numbers={run.result.numbers}
           onSummarizeUncovered={() => void citations.summarizeUncovered()}
           disabled={busy || running || blockedReason !== undefined}
         />

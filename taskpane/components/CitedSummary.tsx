@@ -40,6 +40,8 @@ export interface CitedSummaryProps {
   points: SummaryPoint[];
   /** The paragraphs the run sent, which `points[].sources` index. */
   paragraphs: Paragraph[];
+  /** The ¶ number each sent paragraph is shown with (its place in the document, not among those sent). */
+  numbers: readonly number[];
   onSelect: (paragraph: number) => void;
 }
 
@@ -47,7 +49,7 @@ const UNSUPPORTED =
   'No paragraph of the document supports this point well: check it against the document before relying on it.';
 
 /** The summary's text, unchanged, with each point's sources after it. */
-export function CitedSummary({ summary, points, paragraphs, onSelect }: CitedSummaryProps) {
+export function CitedSummary({ summary, points, paragraphs, numbers, onSelect }: CitedSummaryProps) {
   const styles = useStyles();
   const headings = useMemo(() => sectionHeadings(paragraphs), [paragraphs]);
   return (
@@ -67,7 +69,11 @@ export function CitedSummary({ summary, points, paragraphs, onSelect }: CitedSum
               {point.sources.map((source) => (
                 <Tooltip
                   key={source}
-                  content={chipDescription(source, paragraphs[source], headings[source] ?? null)}
+                  content={chipDescription(
+                    numbers[source] ?? source + 1,
+                    paragraphs[source],
+                    headings[source] ?? null,
+                  )}
                   relationship="description"
                 >
                   <Button
@@ -78,7 +84,7 @@ export function CitedSummary({ summary, points, paragraphs, onSelect }: CitedSum
                     onClick={() => onSelect(source)}
                     data-testid="source-chip"
                   >
-                    {chipLabel(source, headings[source] ?? null)}
+                    {chipLabel(numbers[source] ?? source + 1, headings[source] ?? null)}
                   </Button>
                 </Tooltip>
               ))}

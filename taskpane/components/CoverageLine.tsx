@@ -3,6 +3,7 @@
  */
 import { Button, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { Coverage } from '../../localhost-engine/api/schemas';
+import { coverageTitle } from '../citation-labels';
 
 const useStyles = makeStyles({
   line: {
@@ -18,12 +19,14 @@ const useStyles = makeStyles({
 /** Props of {@link CoverageLine}. */
 export interface CoverageLineProps {
   coverage: Coverage;
+  /** The ¶ number each sent paragraph is shown with, for the titles of tenths. */
+  numbers: readonly number[];
   onSummarizeUncovered: () => void;
   disabled: boolean;
 }
 
 /** "Not covered: Termination, Governing law. [Summarize these]", or that everything is covered. */
-export function CoverageLine({ coverage, onSummarizeUncovered, disabled }: CoverageLineProps) {
+export function CoverageLine({ coverage, numbers, onSummarizeUncovered, disabled }: CoverageLineProps) {
   const styles = useStyles();
   if (coverage.headings.length === 0) return null;
   const missing = coverage.headings.filter((h) => !h.covered);
@@ -35,7 +38,7 @@ export function CoverageLine({ coverage, onSummarizeUncovered, disabled }: Cover
       ) : (
         <>
           <Text size={200}>{`Not covered (${missing.length} of ${coverage.headings.length}): ${missing
-            .map((h) => h.title)
+            .map((h) => coverageTitle(h, coverage.by, numbers))
             .join(', ')}.`}</Text>
           <Button size="small" appearance="secondary" onClick={onSummarizeUncovered} disabled={disabled}>
             Summarize these

@@ -58,6 +58,7 @@ export function SummaryView({
             summary={result.summary}
             points={result.points ?? []}
             paragraphs={result.paragraphs}
+            numbers={result.numbers}
             onSelect={onSelectSource}
           />
         ) : (

@@ -58,6 +58,7 @@ export function useCitationActions({
     const done = await start({
       length: chosen.length,
       locations: subset.locations,
+      numbers: subset.numbers,
       prepare: async () => ({
         document: { paragraphs: subset.paragraphs },
         options: requestOptions(chosen, backend.current),

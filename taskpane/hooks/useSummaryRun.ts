@@ -33,6 +33,8 @@ export interface RunResult {
   paragraphs: Paragraph[];
   /** Where each sent paragraph is among those `readDocument` reads; null where unknown (a selection). */
   locations: Array<number | null>;
+  /** The ¶ number each sent paragraph is shown with, in the pane and in the document (see {@link RunRequest}). */
+  numbers: number[];
 }
 
 /** Progress as shown in the pane; every field is optional until the engine or the deltas reveal it. */
@@ -74,6 +76,11 @@ export interface RunRequest {
    * sent), an index per paragraph (null where unknown), or absent when unknown (a selection).
    */
   locations?: 'same' | Array<number | null>;
+  /**
+   * The ¶ number to show for each sent paragraph. Absent: its place among those `readDocument` reads where known,
+   * else its place among those sent (a selection's paragraphs count within the selection).
+   */
+  numbers?: number[];
 }
 
 /** The hook's return value: the state plus the run's controls. */
@@ -222,6 +229,7 @@ export function useSummaryRun(options: UseSummaryRunOptions = {}): SummaryRunCon
         if (signal.aborted) throw new EngineError('aborted', 'The request was stopped.');
         paragraphs = 'document' in body ? body.document.paragraphs : [];
         const locations = locate(paragraphs.length, request.locations);
+        const numbers = locations.map((at, i) => request.numbers?.[i] ?? (at ?? i) + 1);
         const summarize = optionsRef.current.summarize ?? defaultSummarize;
         for await (const event of summarize(body, { signal, fetch: optionsRef.current.fetch })) {
           if (!current()) return null;
@@ -276,6 +284,7 @@ export function useSummaryRun(options: UseSummaryRunOptions = {}): SummaryRunCon
                 coverage: event.coverage,
                 paragraphs,
                 locations,
+                numbers,
               };
               update((s) => ({
                 ...s,

@@ -69,7 +69,14 @@ export async function insertSummarySection(args: SummarySectionArgs): Promise<Su
 
   return runWord(async (context) => {
     const marks = linked ? await sourceBookmarks(context, cited).catch(tooLargeToLink) : null;
-    const blocks = cited ? withCitations(plain, cited.points, (s) => marks?.names.get(s)) : plain;
+    const blocks = cited
+      ? withCitations(
+          plain,
+          cited.points,
+          (s) => marks?.names.get(s),
+          (s) => cited.numbers?.[s] ?? s + 1,
+        )
+      : plain;
     const citations = !cited ? 'none' : marks ? 'links' : 'text';
     const progress: Progress = { stage: 'insert', previous: 0 };
     try {

@@ -9,6 +9,8 @@ export interface SummaryCitations {
   points: BlockPoint[];
   /** By the index the points' `sources` use. */
   sources: Record<number, SourceRef>;
+  /** The ¶ number to write for a source, as the pane shows it (its place in the document); absent: source + 1. */
+  numbers?: Record<number, number>;
 }
 
 /** The bookmarks an insertion puts on cited paragraphs, and the earlier ones it retires. */

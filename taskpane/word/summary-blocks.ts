@@ -34,7 +34,7 @@ export function toSummaryBlocks(summary: string, style: SummaryStyle): SummaryBl
   return lines.map((text) => ({ kind: 'paragraph' as const, text }));
 }
 
-/** A point of the summary and the paragraphs it cites (indices; shown as ¶ index + 1). */
+/** A point of the summary and the paragraphs it cites (indices of the paragraphs sent). */
 export interface BlockPoint {
   text: string;
   sources: readonly number[];
@@ -42,14 +42,15 @@ export interface BlockPoint {
 
 /**
  * The blocks with " (¶3, ¶5)" after each point found in them (points are looked for in order, each in the first
- * block from the current one that has it; one found nowhere is left out). Each number is a run linked to the
- * bookmark `link` names for it, or plain text where it names none. Guarantees: a block's text is its pieces'
- * texts joined; blocks without citations are returned as they were.
+ * block from the current one that has it; one found nowhere is left out). Each number, `number(source)`, is a run
+ * linked to the bookmark `link` names for it, or plain text where it names none. Guarantees: a block's text is its
+ * pieces' texts joined; blocks without citations are returned as they were.
  */
 export function withCitations(
   blocks: readonly SummaryBlock[],
   points: readonly BlockPoint[],
   link: (source: number) => string | undefined,
+  number: (source: number) => number = (source) => source + 1,
 ): SummaryBlock[] {
   let next = 0;
   return blocks.map((block, b) => {
@@ -66,7 +67,7 @@ export function withCitations(
         continue;
       }
       const end = found + point.text.length;
-      pieces.push({ text: block.text.slice(at, end) }, ...citationPieces(point.sources, link));
+      pieces.push({ text: block.text.slice(at, end) }, ...citationPieces(point.sources, link, number));
       cited ||= point.sources.length > 0;
       at = end;
       next += 1;
@@ -81,13 +82,15 @@ export function withCitations(
 function citationPieces(
   sources: readonly number[],
   link: (source: number) => string | undefined,
+  number: (source: number) => number,
 ): BlockPiece[] {
   if (sources.length === 0) return [];
   const pieces: BlockPiece[] = [{ text: ' (' }];
   sources.forEach((source, i) => {
     if (i > 0) pieces.push({ text: ', ' });
     const name = link(source);
-    pieces.push(name ? { text: `¶${source + 1}`, link: name } : { text: `¶${source + 1}` });
+    const text = `¶${number(source)}`;
+    pieces.push(name ? { text, link: name } : { text });
   });
   pieces.push({ text: ')' });
   return pieces;

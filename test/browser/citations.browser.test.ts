@@ -2,8 +2,8 @@
  * Citations on the whole path: the built pane in Chromium, a real engine over HTTPS whose summarizer runs a scripted
  * model that cites (random weights cite nothing useful), and the strict Word simulation. Chips appear after each
  * point, a click selects the right paragraph, an inserted summary links each citation to a bookmark on its
- * paragraph, a Word without WordApi 1.4 gets "(¶n)" text, and the context menu's "Summarize selection" switches the
- * open pane to the selection and starts (shared runtime).
+ * paragraph, a Word without WordApi 1.4 gets "(¶n)" text, "Summarize these" keeps the document's numbers, and the
+ * context menu's "Summarize selection" switches the open pane to the selection and starts (shared runtime).
  */
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ensureGeneratedModel } from '../../models/ensure-generated-model';
@@ -32,6 +32,7 @@ const LEASE: WordSimulationOptions = {
 };
 const RENT = 'The tenant pays rent of 900 euros on the first day of each month.';
 const DEPOSIT = 'The deposit of two months of rent is returned within thirty days after the lease ends.';
+const PETS = 'No pets may be kept without the written consent of the landlord.';
 
 type SimWindow = Window & { __sim: WordSimulation };
 
@@ -135,6 +136,40 @@ describeInBrowser('citations in the pane and in Word, behind the real HTTP strea
       '(¶5)',
     ]);
     expect(await sim(page, (s) => [s.hyperlinks().length, s.bookmarks().length])).toEqual([0, 0]);
+    await page.close();
+  });
+
+  test('"Summarize these" cites with the document\'s numbers, in the pane and in the inserted summary', async () => {
+    const page = await openPane(browser, `${engine.url}/`, LEASE, foreignRequests);
+    await page.getByText('Engine connected').waitFor({ timeout: UI_TIMEOUT });
+    await summarize(page, 'New section at the top');
+    await page
+      .getByTestId('notice')
+      .filter({ hasText: /links to the paragraph/ })
+      .waitFor({ timeout: UI_TIMEOUT });
+    await page.getByRole('button', { name: 'Summarize these' }).click();
+    await page
+      .getByTestId('notice')
+      .filter({ hasText: /Summarized only Lease, Pets\./ })
+      .waitFor({ timeout: UI_TIMEOUT });
+    // Only Lease, Pets and its paragraph were sent; the paragraph is still the document's ¶7 (as readDocument reads).
+    const chips = page.getByTestId('cited-summary').getByTestId('source-chip');
+    await expect(chips.allTextContents()).resolves.toEqual(['Pets ¶7']);
+    await chips.first().click();
+    await page.waitForFunction(
+      (text) => (window as unknown as SimWindow).__sim.state.selection()?.text === text,
+      PETS,
+      { timeout: UI_TIMEOUT },
+    );
+    await page.getByRole('button', { name: 'Insert' }).click();
+    await page
+      .getByTestId('notice')
+      .filter({ hasText: /replacing the previous summary\. Each ¶ number links/ })
+      .waitFor({ timeout: UI_TIMEOUT });
+    const links = await sim(page, (s) => s.hyperlinks());
+    expect(links.map((l) => [l.address, l.text])).toEqual([['#_LocalScribe_7', '¶7']]);
+    const mark = (await sim(page, (s) => s.bookmarks())).find((b) => b.name === '_LocalScribe_7');
+    expect(mark?.text).toBe(PETS);
     await page.close();
   });
 

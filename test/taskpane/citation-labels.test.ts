@@ -1,6 +1,6 @@
 /** How the pane names a cited paragraph: its section's heading and its number, and where a click goes. */
 import type { Paragraph } from '../../localhost-engine/api/schemas';
-import { chipDescription, chipLabel, sectionHeadings } from '../../taskpane/citation-labels';
+import { chipDescription, chipLabel, coverageTitle, sectionHeadings } from '../../taskpane/citation-labels';
 
 const para = (text: string, style: Paragraph['style'] = 'Normal'): Paragraph => ({ text, style });
 
@@ -20,14 +20,21 @@ describe('citation labels', () => {
   });
 
   it('labels a chip with a shortened heading and the number, or the number alone', () => {
-    expect(chipLabel(2, 'Termination and renewal of the agreement')).toBe('Termination and ren… ¶3');
-    expect(chipLabel(0, null)).toBe('¶1');
+    expect(chipLabel(3, 'Termination and renewal of the agreement')).toBe('Termination and ren… ¶3');
+    expect(chipLabel(1, null)).toBe('¶1');
   });
 
   it('describes where a chip goes', () => {
-    expect(chipDescription(2, doc[2], 'Termination')).toBe(
+    expect(chipDescription(3, doc[2], 'Termination')).toBe(
       'Go to ¶3 under “Termination”: Either party may end the agreement by giving…',
     );
-    expect(chipDescription(0, doc[0], null)).toBe('Go to ¶1: Before any heading.');
+    expect(chipDescription(1, doc[0], null)).toBe('Go to ¶1: Before any heading.');
+  });
+
+  it('titles a tenth with the numbers shown for its paragraphs; headings keep their titles', () => {
+    const tenth = { paragraph: 0, last: 2, title: '¶1–3: The tenant pays…', covered: false };
+    expect(coverageTitle(tenth, 'tenths', [41, 42, 43])).toBe('¶41–43: The tenant pays…');
+    expect(coverageTitle({ ...tenth, last: 0, title: '¶1' }, 'tenths', [41])).toBe('¶41');
+    expect(coverageTitle({ ...tenth, title: 'Rent' }, 'headings', [41, 42, 43])).toBe('Rent');
   });
 });

@@ -49,9 +49,25 @@ function citedRun(): SummaryEvent[] {
   return events;
 }
 
+/** A summary of just the Termination section (sent as paragraphs 0–1): its point cites the sent paragraph 1. */
+function terminationRun(): SummaryEvent[] {
+  const events = runEvents(['- Either party may end it.']);
+  const done = events[events.length - 1] as Extract<SummaryEvent, { type: 'done' }>;
+  done.points = [{ text: 'Either party may end it.', sources: [1], support: 0.9, supported: true }];
+  done.coverage = {
+    by: 'tenths',
+    headings: [
+      { paragraph: 0, last: 0, title: '¶1: Termination', covered: false },
+      { paragraph: 1, last: 1, title: '¶2: Either party may…', covered: true },
+    ],
+  };
+  return events;
+}
+
 function setUp(
   settings: Partial<Settings> = {},
   engineHealth: HealthResponse = health(),
+  second: SummaryEvent[] = runEvents(['Either party may end it.']),
 ): { engine: FakeEngine; port: FakeWordPort } {
   localStorage.setItem(
     SETTINGS_KEY,
@@ -60,7 +76,7 @@ function setUp(
   const engine = fakeEngine(
     [
       { kind: 'stream', chunks: ndjsonChunks(citedRun()) },
-      { kind: 'stream', chunks: ndjsonChunks(runEvents(['Either party may end it.'])) },
+      { kind: 'stream', chunks: ndjsonChunks(second) },
     ],
     engineHealth,
   );
@@ -142,6 +158,36 @@ describe('App with citations', () => {
     ]);
   });
 
+  it('numbers a run over the headings never cited as the document: chips, coverage and insertion', async () => {
+    const { port } = setUp({ output: 'section-top' }, health(), terminationRun());
+    await summarize();
+    await waitFor(() => expect(port.insertSummarySection).toHaveBeenCalledTimes(1));
+    fireEvent.click(
+      within(screen.getByTestId('coverage-line')).getByRole('button', { name: 'Summarize these' }),
+    );
+    await screen.findByText(/Summarized only Termination\./);
+    // Termination's text is the document's 6th paragraph, though it was the 2nd one sent.
+    const chips = within(screen.getByTestId('cited-summary')).getAllByTestId('source-chip');
+    expect(chips.map((c) => c.textContent)).toEqual(['Termination ¶6']);
+    expect(screen.getByTestId('coverage-line').textContent).toMatch(
+      /Not covered \(1 of 2\): ¶5: Termination\./,
+    );
+    fireEvent.click(chips[0]);
+    await waitFor(() =>
+      expect(port.selectParagraph).toHaveBeenCalledWith({
+        index: 5,
+        text: 'Either party may end the lease on notice.',
+      }),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Insert' }));
+    await waitFor(() => expect(port.insertSummarySection).toHaveBeenCalledTimes(2));
+    expect(port.insertSummarySection.mock.calls[1][0].citations).toEqual({
+      points: [{ text: 'Either party may end it.', sources: [1] }],
+      sources: { 1: { index: 5, text: 'Either party may end the lease on notice.' } },
+      numbers: { 1: 6 },
+    });
+  });
+
   it('summarizes the headings never cited on the upstream that wrote the summary, beside the choice', async () => {
     const team = {
       id: 'team',
@@ -185,6 +231,7 @@ describe('App with citations', () => {
         1: { index: 1, text: 'The tenant pays rent monthly.' },
         3: { index: 3, text: 'The deposit is two months of rent.' },
       },
+      numbers: { 1: 2, 3: 4 },
     });
   });
 

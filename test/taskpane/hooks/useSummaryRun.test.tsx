@@ -202,7 +202,23 @@ describe('useSummaryRun state machine', () => {
       coverage: done.coverage,
       paragraphs,
       locations: [7, null],
+      // ¶ numbers: the place in the document where it is known, else the place among those sent.
+      numbers: [8, 2],
     });
+  });
+
+  it('numbers the paragraphs as the request says, whatever was sent first', async () => {
+    const paragraphs = [{ text: 'A', style: 'Normal' as const }];
+    const { result } = hook([{ kind: 'stream', chunks: ndjsonChunks(runEvents(['A.'])) }]);
+    let final: unknown;
+    await act(async () => {
+      final = await result.current.start({
+        locations: [null],
+        numbers: [12],
+        prepare: async () => ({ document: { paragraphs } }),
+      });
+    });
+    expect(final).toMatchObject({ numbers: [12] });
   });
 
   it('estimates tokens/s and time left from the deltas', async () => {

@@ -45,6 +45,22 @@ describe('withCitations', () => {
     ]);
   });
 
+  it('writes the number it is given for a source, not its place among those sent', () => {
+    // A run over part of the document: source 0 was sent first but is the document's 12th paragraph.
+    const blocks = toSummaryBlocks('- Notice ends it.', 'key-points');
+    const cited = withCitations(
+      blocks,
+      [{ text: 'Notice ends it.', sources: [0, 1] }],
+      (source) => (source === 0 ? '_LocalScribe_12' : undefined),
+      (source) => [12, 13][source],
+    );
+    expect(cited[0].pieces).toEqual([
+      { text: 'Notice ends it. (' },
+      { text: '¶12', link: '_LocalScribe_12' },
+      { text: ', ¶13)' },
+    ]);
+  });
+
   it('waits for a later block that holds the point', () => {
     const blocks = toSummaryBlocks('Rent\n\nRent is monthly.', 'sections');
     const cited = withCitations(blocks, [{ text: 'Rent is monthly.', sources: [0] }], () => undefined);

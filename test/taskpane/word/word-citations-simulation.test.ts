@@ -103,6 +103,28 @@ describe('insertSummarySection with citations', () => {
     ]);
   });
 
+  it('writes the numbers it is given (a run over part of the document), linked to the right paragraphs', async () => {
+    const sim = setUp(LEASE);
+    // "Summarize these" sent only the Deposit section: its source 1 is the document's ¶5 (index 4, as read).
+    const report = await insertSummarySection({
+      position: 'start',
+      title: 'Summary',
+      summary: '- The deposit is two months.',
+      style: 'key-points',
+      citations: {
+        points: [{ text: 'The deposit is two months.', sources: [1] }],
+        sources: { 1: { index: 4, text: 'The deposit is two months of rent.' } },
+        numbers: { 1: 5 },
+      },
+    });
+    expect(report.citations).toBe('links');
+    expect(sim.state.contentControls()[0].texts[1]).toBe('The deposit is two months. (¶5)');
+    expect(sim.state.hyperlinks()).toEqual([{ address: '#_LocalScribe_5', text: '¶5', paragraphIndex: 1 }]);
+    expect(sim.state.bookmarks()).toEqual([
+      { name: '_LocalScribe_5', text: 'The deposit is two months of rent.', paragraphIndex: 7 },
+    ]);
+  });
+
   it('replaces the earlier summary and retires the bookmarks it no longer uses; Remove deletes the rest', async () => {
     const sim = setUp({ ...LEASE, bookmarks: [{ name: 'UserMark', paragraph: 2 }] });
     const args = { position: 'end' as const, title: 'Summary', style: 'key-points' as const };
