@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { certificateLocations } from '../certificates';
 import type { InstallContext } from './install-context';
-import type { InstallEntry } from './install-record';
+import { readInstallRecord, type InstallEntry } from './install-record';
 
 // office-addin-dev-certs keeps its files in the home folder os.homedir() names; so does the engine.
 const certificateDirectory = path.dirname(certificateLocations('')[0].cert);
@@ -42,12 +42,17 @@ export async function trustCertificate(ctx: InstallContext): Promise<TrustResult
         entries: [],
       };
     }
-    const existed = existsSync(certificateDirectory);
+    // An untrusted certificate already there is not kept: office-addin-dev-certs deletes it (and its authority)
+    // and makes a new one, so what is trusted afterwards is setup's whether or not files were there before.
+    const replaced = existsSync(caCertificatePath)
+      ? ' It replaced the one that was there, which this computer did not trust (or which had expired).'
+      : '';
     await ensureCertificatesAreInstalled(CERTIFICATE_DAYS);
+    const recorded = readInstallRecord(ctx.dataDir).some((e) => e.kind === 'certificate');
     return {
       status: 'done',
-      detail: `Installed a certificate for https://localhost (valid ${CERTIFICATE_DAYS} days) and made this computer trust it; files in ${certificateDirectory}.`,
-      entries: existed ? [] : [{ kind: 'certificate', caFile: caCertificatePath }],
+      detail: `Installed a certificate for https://localhost (valid ${CERTIFICATE_DAYS} days) and made this computer trust it; files in ${certificateDirectory}.${replaced}`,
+      entries: recorded ? [] : [{ kind: 'certificate', caFile: caCertificatePath }],
     };
   } catch (err) {
     return { status: 'failed', detail: (err as Error).message, entries: [] };
