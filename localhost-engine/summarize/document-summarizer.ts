@@ -173,11 +173,11 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
     return out;
   }
 
-  private async ensureReady(out: AsyncChannel<SummaryEvent>): Promise<void> {
-    // Called even when ready: an upstream learns its context size here, on its first use.
+  private async ensureReady(out: AsyncChannel<SummaryEvent>, signal: AbortSignal): Promise<void> {
+    // Called even when ready: an upstream learns its context size here, on its first use, and Stop ends that.
     const loading = this.generator.health().state !== 'ready';
     if (loading) out.push({ type: 'progress', stage: 'load', part: 0, of: 1 });
-    await this.generator.ensureReady();
+    await this.generator.ensureReady(signal);
     if (loading) out.push({ type: 'progress', stage: 'load', part: 1, of: 1 });
   }
 
@@ -186,7 +186,7 @@ export class DocumentSummarizer<G extends TextGenerator = TextGenerator> impleme
     signal: AbortSignal,
     out: AsyncChannel<SummaryEvent>,
   ): Promise<void> {
-    await this.ensureReady(out);
+    await this.ensureReady(out, signal);
     if (signal.aborted) return;
     const started = performance.now();
     const generator = this.generator;

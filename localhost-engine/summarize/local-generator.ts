@@ -49,7 +49,12 @@ export class LocalGenerator implements TextGenerator {
     return this.worker.ensureLoaded();
   }
 
-  async ensureReady(): Promise<void> {
+  /**
+   * Loads the model if it is not yet. Stop does not cut the load short (that would leave a half-loaded worker, and
+   * the next run needs the model anyway): the summarizer checks the signal once it is loaded.
+   * @throws InferenceError `model_missing` or `model_error`.
+   */
+  async ensureReady(_signal?: AbortSignal): Promise<void> {
     const worker = this.worker;
     await worker.ensureLoaded();
     const state = worker.state as ModelHealth['state'];

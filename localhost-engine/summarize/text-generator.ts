@@ -78,10 +78,11 @@ export interface TextGenerator {
   info(): GeneratorInfo;
   health(): ModelHealth;
   /**
-   * Resolves once the generator can generate.
+   * Resolves once the generator can generate. Aborting `signal` (Stop) may make it resolve early, not ready: the
+   * caller checks the signal before going on, and the next call tries again.
    * @throws InferenceError `model_missing` or `model_error` with a message for the user.
    */
-  ensureReady(): Promise<void>;
+  ensureReady(signal?: AbortSignal): Promise<void>;
   /** Prompt sizes in the generator's tokens, chat template included. */
   countTokens(prompts: ChatMessage[][]): Promise<number[]>;
   /** The document's parts for each budget of prompt tokens (`chunker.ts`). */

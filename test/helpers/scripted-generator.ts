@@ -55,7 +55,7 @@ export class ScriptedGenerator implements TextGenerator {
     return { id: 'scripted', state: 'ready', device: 'cpu', error: null };
   }
 
-  ensureReady(): Promise<void> {
+  ensureReady(_signal?: AbortSignal): Promise<void> {
     return Promise.resolve();
   }
 

@@ -28,23 +28,32 @@ const DOCUMENT = {
   },
 };
 
+/** The upstream `team` on `upstream`, its context left to `/v1/models`. */
+function teamConfig(upstream: FakeUpstream): UpstreamConfig {
+  return {
+    id: 'team',
+    baseUrl: upstream.baseUrl,
+    model: 'phi-3-mini',
+    contextLength: null,
+    apiKeyEnv: null,
+    ca: null,
+    allowHttp: false,
+  };
+}
+
+/** An engine with no local model and `upstream` as `team`. */
+function startTeamEngine(upstream: FakeUpstream): Promise<TestEngine> {
+  const missing = path.join(mkdtempSync(path.join(os.tmpdir(), 'ls-nomodel-')), 'absent');
+  return startTestEngine(missing, { upstreams: [teamConfig(upstream)], modelStore: null });
+}
+
 describe('an engine with an upstream (and no local model)', () => {
   let upstream: FakeUpstream;
   let engine: TestEngine;
   beforeAll(async () => {
     upstream = await startFakeUpstream();
     upstream.models = json(200, vllmModels('phi-3-mini', 4096));
-    const config: UpstreamConfig = {
-      id: 'team',
-      baseUrl: upstream.baseUrl,
-      model: 'phi-3-mini',
-      contextLength: null,
-      apiKeyEnv: null,
-      ca: null,
-      allowHttp: false,
-    };
-    const missing = path.join(mkdtempSync(path.join(os.tmpdir(), 'ls-nomodel-')), 'absent');
-    engine = await startTestEngine(missing, { upstreams: [config], modelStore: null });
+    engine = await startTeamEngine(upstream);
   });
   afterAll(async () => {
     await engine.close();
@@ -210,4 +219,44 @@ describe('an engine with an upstream (and no local model)', () => {
     expect((last as { message: string }).message).toMatch(message);
     expect(events.some((e) => e.type === 'done')).toBe(false);
   });
+});
+
+describe('Stop while the upstream lists its models (the first run on it)', () => {
+  let upstream: FakeUpstream;
+  let engine: TestEngine;
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    engine = await startTeamEngine(upstream);
+  });
+  afterAll(async () => {
+    await engine.close();
+    await upstream.close();
+  });
+
+  const summarizeOnTeam = () =>
+    summarizeStream(engine, { ...DOCUMENT, options: { length: 'short', backend: 'team' } });
+
+  // The probe's own bound is 30 s, twice this test's: only the engine closing it on Stop ends the wait in time.
+  it('closes the held /models request at once, and the next run asks again', async () => {
+    let arrived!: () => void;
+    const probing = new Promise<void>((resolve) => (arrived = resolve));
+    let closed!: () => void;
+    const probeClosed = new Promise<void>((resolve) => (closed = resolve));
+    // A server slow to list its models: the request stays open until the engine closes it.
+    upstream.models = (res) => {
+      res.on('close', closed);
+      arrived();
+    };
+    const stopped = await summarizeOnTeam();
+    expect(stopped.status).toBe(200);
+    await probing;
+    stopped.abort();
+    await probeClosed;
+
+    upstream.models = json(200, vllmModels('phi-3-mini', 4096));
+    upstream.chat = [sse(vllmStream(['- Rent ', 'is due monthly.']))];
+    const events = (await collect(await summarizeOnTeam())).map((e) => e.event);
+    expect(events.at(-1)).toMatchObject({ type: 'done', summary: '- Rent is due monthly.' });
+    expect(upstream.requests.filter((r) => r.path === '/v1/models')).toHaveLength(2);
+  }, 15_000);
 });
