@@ -107,7 +107,6 @@ async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
     summarizer: opts.modelStore ? withDownloadState(opts.summarizer, opts.modelStore) : opts.summarizer,
     queue,
     version: opts.version,
-    backends: opts.summarizer.backends?.bind(opts.summarizer),
   });
   if (opts.modelStore) await instance.register(modelsRoute, { store: opts.modelStore });
   await instance.register(summarizeRoute, {
