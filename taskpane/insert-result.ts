@@ -5,7 +5,7 @@ import type { SummaryStyle } from '../localhost-engine/api/schemas';
 import type { RunResult } from './hooks/useSummaryRun';
 import { isCommentOutput, type OutputChoice } from './settings';
 import { SECTION_TITLES } from './summary-labels';
-import type { InsertReport, SectionComment, SummaryCitations, WordPort } from './word-port';
+import type { InsertReport, PlacedText, SectionComment, SummaryCitations, WordPort } from './word-port';
 
 /** What happened, in a sentence for the pane's status line. */
 export type InsertOutcome = { inserted: true; notice: string } | { inserted: false; notice: string };
@@ -43,8 +43,10 @@ export async function insertResult(
       return { inserted: true, notice: withReport(where, report, 'the previous summary') };
     }
     case 'section-comments': {
-      const sections = sectionComments(result);
-      const report = await port.insertSectionComments(sections);
+      const { sections, selection } = sectionComments(result);
+      const report = await (selection
+        ? port.insertSectionComments(sections, selection)
+        : port.insertSectionComments(sections));
       const count = report?.inserted ?? sections.length;
       return {
         inserted: true,
@@ -65,14 +67,49 @@ export async function insertResult(
   }
 }
 
-/** The per-section comments; a document the engine summarized in one part gets one comment covering all of it. */
-export function sectionComments(result: RunResult): SectionComment[] {
-  if (result.sections.length > 0) {
-    return result.sections.map((s) => ({ paragraphs: s.paragraphs, title: s.title, summary: s.summary }));
-  }
-  return [
-    { paragraphs: [0, Math.max(0, result.paragraphCount - 1)], title: 'Summary', summary: result.summary },
-  ];
+/** The per-section comments to insert, and the paragraphs of the selection they count within, if any. */
+export interface SectionCommentsToInsert {
+  sections: SectionComment[];
+  /** For a run over a selection: the paragraphs it sent, by their place in the selection. */
+  selection?: PlacedText[];
+}
+
+/**
+ * The per-section comments; a document the engine summarized in one part gets one comment covering all of it. The
+ * engine counts a section's paragraphs from the first one sent, so its range is mapped to their places in the
+ * document (`locations`; "Summarize these" sends only some) or, where those are unknown (a selection), within the
+ * selection (`numbers`, which "Summarize these" keeps), given with the paragraphs sent so Word can find it.
+ */
+export function sectionComments(result: RunResult): SectionCommentsToInsert {
+  const ranges: Array<Pick<SectionComment, 'paragraphs' | 'title' | 'summary'>> =
+    result.sections.length > 0
+      ? result.sections
+      : [
+          {
+            paragraphs: [0, Math.max(0, result.paragraphCount - 1)],
+            title: 'Summary',
+            summary: result.summary,
+          },
+        ];
+  const count = result.paragraphs.length;
+  const known = count > 0 && result.locations.every((at) => at !== null);
+  // Plain text was sent (no paragraphs kept), the engine's count is all there is; else each index is mapped.
+  const map =
+    count === 0
+      ? (i: number) => i
+      : known
+        ? (i: number) => result.locations[Math.min(i, count - 1)] ?? i
+        : (i: number) => (result.numbers[Math.min(i, count - 1)] ?? i + 1) - 1;
+  const sections = ranges.map(({ paragraphs: [first, last], title, summary }) => ({
+    paragraphs: [map(first), map(Math.max(first, last))] as [number, number],
+    title,
+    summary,
+  }));
+  if (count === 0 || known) return { sections };
+  return {
+    sections,
+    selection: result.paragraphs.map((p, i) => ({ place: (result.numbers[i] ?? i + 1) - 1, text: p.text })),
+  };
 }
 
 /**

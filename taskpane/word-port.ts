@@ -3,20 +3,13 @@
  * implementation lives in `./word/` (the only code that touches `Word`/`Office`); tests pass a fake.
  */
 import type { Paragraph, SummaryStyle } from '../localhost-engine/api/schemas';
-import type { SourceRef, SummaryCitations } from './word';
+import type { PlacedText, SectionComment, SourceRef, SummaryCitations } from './word';
 
-export type { SourceRef, SummaryCitations } from './word';
+export type { PlacedText, SectionComment, SourceRef, SummaryCitations } from './word';
 
 /** A run of paragraphs read from Word, in document order. */
 export interface ParagraphsRead {
   paragraphs: Paragraph[];
-}
-
-/** One per-section comment to insert; `paragraphs` are the first and last (inclusive) indices of what it covers. */
-export interface SectionComment {
-  paragraphs: [number, number];
-  title: string;
-  summary: string;
 }
 
 /** Arguments of {@link WordPort.insertSummarySection}. */
@@ -50,8 +43,11 @@ export interface WordPort {
   readSelection(): Promise<ParagraphsRead>;
   /** Inserts (or replaces the previous) tagged summary section. */
   insertSummarySection(args: SummarySectionArgs): Promise<InsertReport | void>;
-  /** Replaces the per-section comments of an earlier run. Paragraph indices are those of {@link readDocument}. */
-  insertSectionComments(sections: SectionComment[]): Promise<InsertReport | void>;
+  /**
+   * Replaces the per-section comments of an earlier run. Paragraph indices are those of {@link readDocument}, or,
+   * with `selection` (the paragraphs a run over a selection sent, by place), within that selection.
+   */
+  insertSectionComments(sections: SectionComment[], selection?: PlacedText[]): Promise<InsertReport | void>;
   insertSelectionComment(summary: string): Promise<InsertReport | void>;
   /** Deletes everything LocalScribe inserted; resolves with how many items went. */
   removeSummary(): Promise<{ removed: number }>;

@@ -15,6 +15,6 @@ export { removeSummary, type RemoveResult } from './remove-summary';
 export { hasWordApi } from './requirements';
 export { selectParagraph } from './select-paragraph';
 export type { SummaryCitations } from './source-bookmarks';
-export type { SourceRef } from './source-paragraphs';
+export type { PlacedText, SourceRef } from './source-paragraphs';
 export { WordError, type WordErrorCode } from './word-error';
 export * from './localscribe-marks';

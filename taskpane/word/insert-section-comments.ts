@@ -3,9 +3,13 @@ import { undoCommentBatch, requireComments } from './comment-support';
 import { isSectionComment, sectionCommentText } from './localscribe-marks';
 import { readBodyParagraphs } from './paragraph-read';
 import { runWord } from './run-word';
+import { findInSelection, type PlacedText } from './source-paragraphs';
 import { WordError } from './word-error';
 
-/** One per-section comment; `paragraphs` are first and last (inclusive) indices into `readDocument().paragraphs`. */
+/**
+ * One per-section comment; `paragraphs` are first and last (inclusive) indices into `readDocument().paragraphs`, or,
+ * when {@link insertSectionComments} is given a selection's paragraphs, among those.
+ */
 export interface SectionComment {
   paragraphs: [number, number];
   title: string;
@@ -22,13 +26,20 @@ export interface CommentsResult {
 /**
  * Inserts one comment per section, anchored on the section's first paragraph, its text prefixed "LocalScribe: ",
  * and deletes the LocalScribe section comments of an earlier run (selection comments stay). Indices are resolved
- * by reading the body exactly as {@link readDocument} does. Guarantees: one `Word.run`, three syncs whatever the
- * number of paragraphs or sections; if Word fails half-way the new comments are deleted again. Throws a
- * `WordError`: `comments_unsupported` (no WordApi 1.4; nothing touched), `invalid_argument`, `document_changed`
- * (an index no longer exists), `insert_failed`, `word_unavailable` or `word_api_error`.
+ * by reading the body exactly as {@link readDocument} does; with `selection` (the paragraphs a run over a selection
+ * sent, by their place in it) they count within that selection, found in the body by their texts (see
+ * `findInSelection`; a paragraph added or deleted in it since is made up for). Guarantees: one `Word.run`,
+ * three syncs whatever the number of paragraphs or sections; nothing but comments changes; if Word fails half-way
+ * the new comments are deleted again. Throws a `WordError`: `comments_unsupported` (no WordApi 1.4; nothing
+ * touched), `invalid_argument`, `document_changed` (a paragraph is gone), `insert_failed`, `word_unavailable` or
+ * `word_api_error`.
  */
-export async function insertSectionComments(sections: SectionComment[]): Promise<CommentsResult> {
+export async function insertSectionComments(
+  sections: SectionComment[],
+  selection?: readonly PlacedText[],
+): Promise<CommentsResult> {
   requireComments();
+  const placed = selection ? new Map(selection.map((p) => [p.place, p.text])) : undefined;
   for (const {
     paragraphs: [first, last],
   } of sections) {
@@ -38,19 +49,30 @@ export async function insertSectionComments(sections: SectionComment[]): Promise
         `A section covers paragraphs ${first}–${last}, which is not a valid range.`,
       );
     }
+    if (placed && !placed.get(first)?.trim()) {
+      throw new WordError(
+        'invalid_argument',
+        `A section starts at paragraph ${first + 1} of the selection, which was not given.`,
+      );
+    }
   }
   if (sections.length === 0) return { inserted: 0, replaced: 0 };
 
   return runWord(async (context) => {
     const comments = context.document.body.getComments();
     comments.load('items/id,items/content');
-    const { sources } = await readBodyParagraphs(context, true);
-    const anchors = sections.map(({ paragraphs: [first] }) => sources[first]);
-    const missing = sections.findIndex((_, i) => anchors[i] === undefined);
+    const { paragraphs, sources } = await readBodyParagraphs(context, true);
+    const firsts = sections.map(({ paragraphs: [first] }) => first);
+    const anchors = selection
+      ? findInSelection(paragraphs, selection, firsts)
+      : firsts.map((first) => (first < paragraphs.length ? first : -1));
+    const missing = anchors.findIndex((at) => at < 0);
     if (missing >= 0) {
+      const [first] = sections[missing].paragraphs;
+      const gone = placed ? `the paragraph “${quote(placed.get(first) ?? '')}”` : `paragraph ${first + 1}`;
       throw new WordError(
         'document_changed',
-        `The document changed since it was summarized (paragraph ${sections[missing].paragraphs[0] + 1} is gone). Summarize again, then insert the comments.`,
+        `The document changed since it was summarized (${gone} is gone). Summarize again, then insert the comments.`,
       );
     }
 
@@ -59,7 +81,9 @@ export async function insertSectionComments(sections: SectionComment[]): Promise
     try {
       // New comments first, old ones after: a failure among the insertions leaves the earlier set intact.
       sections.forEach((section, i) =>
-        anchors[i].getRange('Whole').insertComment(sectionCommentText(section.title, section.summary)),
+        sources[anchors[i]]
+          .getRange('Whole')
+          .insertComment(sectionCommentText(section.title, section.summary)),
       );
       for (const comment of previous) comment.delete();
       await context.sync();
@@ -73,4 +97,10 @@ export async function insertSectionComments(sections: SectionComment[]): Promise
     }
     return { inserted: sections.length, replaced: previous.length };
   });
+}
+
+/** A paragraph's first words, for a message. */
+function quote(text: string): string {
+  const words = text.trim().split(/\s+/);
+  return words.slice(0, 8).join(' ') + (words.length > 8 ? '…' : '');
 }

@@ -38,3 +38,49 @@ export function findSource(paragraphs: readonly Paragraph[], ref: SourceRef): nu
   if (exact >= 0 || want.length < MIN_PARTIAL) return exact;
   return nearest((text) => text.includes(want));
 }
+
+/** A paragraph of a selection as `readSelection` read it: its place among the selection's paragraphs, and its text. */
+export interface PlacedText {
+  place: number;
+  text: string;
+}
+
+/**
+ * The indices among `paragraphs` (as `readBodyParagraphs` reads them) of the selection's paragraphs at `places`, -1
+ * for one that is gone. The selection, found by `selection` (its paragraphs, or those a run sent, by place), starts
+ * where the most of them have the same text (the first such start); each paragraph is taken at its place from there
+ * while it has its text (the first may hold more: the selection began inside it), else it is the paragraph with its
+ * text nearest to that place (`findSource`), as after a paragraph was added or deleted inside the selection.
+ */
+export function findInSelection(
+  paragraphs: readonly Paragraph[],
+  selection: readonly PlacedText[],
+  places: readonly number[],
+): number[] {
+  const texts = paragraphs.map((p) => normalize(p.text));
+  const where = new Map<string, number[]>();
+  texts.forEach((text, i) => {
+    const found = where.get(text);
+    if (found) found.push(i);
+    else where.set(text, [i]);
+  });
+  const votes = new Map<number, number>();
+  for (const { place, text } of selection) {
+    for (const i of where.get(normalize(text)) ?? []) {
+      if (i >= place) votes.set(i - place, (votes.get(i - place) ?? 0) + 1);
+    }
+  }
+  let start = -1;
+  for (const [k, n] of votes) {
+    const best = votes.get(start) ?? 0;
+    if (n > best || (n === best && k < start)) start = k;
+  }
+  const sent = new Map(selection.map(({ place, text }) => [place, normalize(text)]));
+  return places.map((place) => {
+    const want = sent.get(place) ?? '';
+    const at = start >= 0 ? start + place : -1;
+    const here = texts[at];
+    if (want && here !== undefined && (here === want || (place === 0 && here.includes(want)))) return at;
+    return findSource(paragraphs, { index: at >= 0 ? at : null, text: want });
+  });
+}

@@ -352,6 +352,29 @@ describe('insertSectionComments', () => {
     expect(sim.state.comments()[99].anchorText).toBe('p4950');
   });
 
+  it('counts within a selection given its paragraphs, and keeps syncs bounded for 2,000 of them', async () => {
+    const sim = setUp({ paragraphs: Array.from({ length: 5000 }, (_, i) => `p${i}`) });
+    // Paragraphs 3000–4999 were selected and sent.
+    const selection = Array.from({ length: 2000 }, (_, place) => ({ place, text: `p${3000 + place}` }));
+    const sections = Array.from({ length: 100 }, (_, i) => ({
+      paragraphs: [i * 20, i * 20 + 19] as [number, number],
+      title: `S${i}`,
+      summary: 's',
+    }));
+    sim.state.resetCounters();
+    await insertSectionComments(sections, selection);
+    expect(sim.state.syncCount).toBeLessThanOrEqual(3);
+    expect(sim.state.comments().map((c) => c.paragraphIndex)).toEqual(sections.map((_, i) => 3000 + i * 20));
+  });
+
+  it('refuses a section of a selection whose first paragraph it was not given, touching nothing', async () => {
+    const sim = setUp(REPORT);
+    const sections = [{ paragraphs: [2, 3] as [number, number], title: 'A', summary: 'x' }];
+    const error = await caught(insertSectionComments(sections, [{ place: 0, text: 'Overview' }]));
+    expect(error.code).toBe('invalid_argument');
+    expect(sim.state.runCount).toBe(0);
+  });
+
   it('says comments need WordApi 1.4 and suggests the section output, touching nothing', async () => {
     const sim = setUp({ ...REPORT, apiVersion: '1.3' });
     const error = await caught(insertSectionComments([{ paragraphs: [0, 1], title: 'A', summary: 'x' }]));
