@@ -316,7 +316,8 @@ kept" is the graph with \`present.*\` still outputs beside the delta outputs: on
 present, a second copy of the cache, until the pass ends. "slices" frees each layer's present right after its new
 positions are sliced out. "engine" is the engine's CPU graph (\`inference/session-graph.ts\`): its decoding attention
 reads the past in place and makes no present (\`onnx/rewrites/direct-attention.ts\`); its prompt passes run as
-"slices" does. Decode rates here
+"slices" does; it keeps a float32 model's cache in float16 (each layer's past widened to float32 inside its own
+step), and "--kv-cache model" keeps the model's float32. Decode rates here
 come from ${Number(r.newTokens) - 1} steps in each process and vary from run to run; \`npm run bench\` measures decode.
 
 | graph | prefill pass | loaded MiB | cache MiB | peak MiB | rest MiB | peak ÷ disk | prefill tok/s | decode tok/s |

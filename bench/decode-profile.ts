@@ -1,8 +1,8 @@
 /**
  * `npm run bench:profile -- [--layout ms-cpu-int4] [--size phi3-mini] [--context 512] [--tokens 17] [--reps 2]`:
  * where the engine's CPU graph spends a prompt token's and a decoded token's time, from onnxruntime's own profile
- * (per operator), and what the levers the engine controls do to decode speed: intra-op threads and thread-pool
- * spinning, each setting its own session in one process, in alternating order. Writes
+ * (per operator), and what the levers the engine controls do to decode speed: intra-op threads, thread-pool
+ * spinning and the cache's type (`--kv-cache`), each setting its own session in one process, in alternating order. Writes
  * `bench/results/decode-profile.json` and its section of BENCHMARKS.md.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,11 +35,18 @@ const { values } = parseArgs({
 });
 
 /** The settings compared: onnxruntime's defaults as the engine opens the session, and one lever changed each. */
-const SETTINGS: Record<string, { threads?: number; spinning?: boolean }> = {
-  'engine default (all cores, spinning)': {},
+const SETTINGS: Record<string, Setting> = {
+  'engine default (all cores, spinning, float16 cache)': {},
   'spinning off': { spinning: false },
   'one thread': { threads: 1 },
+  "the model's float32 cache (--kv-cache model)": { modelCache: true },
 };
+
+interface Setting {
+  threads?: number;
+  spinning?: boolean;
+  modelCache?: boolean;
+}
 
 interface ProfileEvent {
   cat: string;
@@ -52,7 +59,7 @@ interface ProfileEvent {
 async function open(
   source: Awaited<ReturnType<typeof cpuGraph>>['source'],
   layers: number,
-  setting: { threads?: number; spinning?: boolean },
+  setting: Setting,
   profile?: string,
 ): Promise<InferenceSession> {
   const options = sessionOptions('cpu', layers, setting.threads);
@@ -119,7 +126,8 @@ async function main(): Promise<void> {
   const tokens = Number(values.tokens);
   const dir = await ensureGeneratedModel({ size, layout: values.layout });
   const folder = await inspectModelFolder(dir, 'cpu');
-  const { source, graph } = await cpuGraph(folder.modelFile);
+  const { source, graph } = await cpuGraph(folder.modelFile, { halfCache: true });
+  const modelCache = (await cpuGraph(folder.modelFile, { halfCache: false })).source;
   const layers = folder.layers ?? 0;
 
   const rates: Record<string, number[]> = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, []]));
@@ -128,7 +136,8 @@ async function main(): Promise<void> {
     for (let k = 0; k < names.length; k++) {
       const name = names[(k + r) % names.length];
       console.error(`repetition ${r + 1}: ${name}…`);
-      const session = await open(source, layers, SETTINGS[name]);
+      const setting = SETTINGS[name];
+      const session = await open(setting.modelCache ? modelCache : source, layers, setting);
       await decodeRate(session, 16, 3);
       rates[name].push(Number((await decodeRate(session, context, tokens)).toFixed(2)));
       await session.release();

@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/engine-runner.ts --model-dir DIR --prompts 512,2048 --new-tokens 128
  *     [--threads N] [--device cpu|webgpu|dml|auto] [--optimized-dir DIR|none] [--load-only]
- *     [--compiled] [--prefill-chunk N]
+ *     [--compiled] [--prefill-chunk N] [--kv-cache float16|model]
  *
  * Prints one line of JSON last: load time, the optimized copy's status, per prompt length the time to first
  * token, prefill and decode rates and the tokens, the main thread's event-loop delay while the worker generated,
@@ -13,7 +13,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import type { DeviceOption } from '../localhost-engine/inference/worker-protocol';
+import type { DeviceOption, KvCacheOption } from '../localhost-engine/inference/worker-protocol';
 import type { GenerationInput } from '../localhost-engine/inference/inference-worker-client';
 import type { DecodeSettings } from '../localhost-engine/inference/token-loop';
 import type { PromptIdsRequest } from '../test/helpers/hooked-worker';
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     'load-only': { type: 'boolean', default: false },
     compiled: { type: 'boolean', default: false },
     'prefill-chunk': { type: 'string' },
+    'kv-cache': { type: 'string', default: 'float16' },
   },
 });
 
@@ -67,6 +68,7 @@ runSide('engine', async () => {
     device: values.device as DeviceOption,
     intraOpThreads: values.threads ? Number(values.threads) : undefined,
     optimizedModelsDir: optimizedDir === 'none' ? null : optimizedDir,
+    kvCache: values['kv-cache'] as KvCacheOption,
     // Every prompt is measured whole: the bench's prompts share their first tokens, which the prompt cache would
     // otherwise read from the last generation.
     promptCacheIdleMs: 0,

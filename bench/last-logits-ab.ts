@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../models/ensure-generated-model';
 import type { ModelSize } from '../models/model-sizes';
-import { engineKvGraph } from '../localhost-engine/onnx/rewrites/direct-attention';
+import { kvRewrite } from '../localhost-engine/inference/session-graph';
 import { lastPositionLogits } from '../localhost-engine/onnx/rewrites/last-logits';
 import { sessionOptions } from '../localhost-engine/inference/session-factory';
 import { runTokens } from '../test/helpers/run-tokens';
@@ -30,16 +30,16 @@ const { values } = parseArgs({
 async function main(): Promise<void> {
   const dir = await ensureGeneratedModel({ size: values.size as ModelSize, layout: 'genai' });
   const file = path.join(dir, 'model.onnx');
-  const kv = engineKvGraph(readFileSync(file));
+  const kv = kvRewrite(readFileSync(file), { halfCache: false }).bytes;
   if (!kv) throw new Error(`${file}: the engine's graph rewrite does not apply`);
-  const last = lastPositionLogits(kv.model);
+  const last = lastPositionLogits(kv);
   if (!last) throw new Error(`${file}: the LM head was not found`);
   const options = {
-    ...sessionOptions('cpu', kv.layers),
+    ...sessionOptions('cpu', 0),
     extra: { session: { model_external_initializers_file_folder_path: dir } },
   };
   const sides = {
-    everyPosition: await ort.InferenceSession.create(kv.model, options),
+    everyPosition: await ort.InferenceSession.create(kv, options),
     lastPosition: await ort.InferenceSession.create(last, options),
   };
   const prompt = benchPrompt(Number(values.prompt));

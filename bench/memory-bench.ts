@@ -7,7 +7,8 @@
  * - `slices`: each layer's present is freed once its new positions are sliced out (the engine until direct
  *   attention);
  * - `engine`: the engine's graph, whose decoding attention reads the past in place and makes no present
- *   (`onnx/rewrites/direct-attention.ts`; prompt passes run as in `slices`), at each prefill pass size. Reports the resident weights after load, the cache the engine allocates, the peak
+ *   (`onnx/rewrites/direct-attention.ts`; prompt passes run as in `slices`), at each prefill pass size, with its
+ *   default float16 cache, and once with `--kv-cache model` (the model's own float32 cache). Reports the resident weights after load, the cache the engine allocates, the peak
  * RSS, what is left over (onnxruntime's working memory and transients), and the prefill and decode rates.
  * Writes bench/results/memory.json and rewrites BENCHMARKS.md.
  */
@@ -44,11 +45,13 @@ async function main(): Promise<void> {
   const configs = [
     { graph: 'present kept', chunk: 512 },
     { graph: 'slices', chunk: 256 },
+    { graph: 'engine, --kv-cache model', chunk: 256 },
     ...chunks.map((chunk) => ({ graph: 'engine', chunk })),
   ];
   const rows = configs.map(({ graph, chunk }) => {
     const args = ['--file', file, '--prompt', values.prompt, '--new-tokens', values['new-tokens']];
-    args.push('--chunk', String(chunk), '--graph', graph);
+    const [name, kvCache] = graph.startsWith('engine, ') ? ['engine', 'model'] : [graph, 'float16'];
+    args.push('--chunk', String(chunk), '--graph', name, '--kv-cache', kvCache);
     const run = runChild<MemoryRun>('memory-runner.ts', args);
     console.error(graph, chunk, JSON.stringify(run));
     return { graph, chunk, ...run };

@@ -1,7 +1,7 @@
 /**
  * One configuration of `npm run bench:memory`, in its own process: opens `--file` on the CPU as `--graph` says
- * (`engine`: the engine's graph; `slices`: the KV delta slices of `present.*`; `present kept`: those slices
- * beside `present.*`), generates `--new-tokens` greedy
+ * (`engine`: the engine's graph, its cache as `--kv-cache` says, float16 or the model's own type; `slices`: the KV
+ * delta slices of `present.*`; `present kept`: those slices beside `present.*`), generates `--new-tokens` greedy
  * tokens after a `--prompt`-token prompt in `--chunk`-token prefill passes through the engine's token loop, and
  * prints a `MemoryRun` as its last line.
  */
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     'new-tokens': { type: 'string', default: '16' },
     chunk: { type: 'string', default: '256' },
     graph: { type: 'string', default: 'engine' },
+    'kv-cache': { type: 'string', default: 'float16' },
   },
 });
 
@@ -50,7 +51,7 @@ async function main(): Promise<MemoryRun> {
   const bytes = readFileSync(file);
   const rewritten =
     values.graph === 'engine'
-      ? (await cpuGraph(file)).source.bytes
+      ? (await cpuGraph(file, { halfCache: values['kv-cache'] === 'float16' })).source.bytes
       : addKvDeltaOutputs(bytes, { keepPresent: values.graph === 'present kept' })?.model;
   if (!rewritten) throw new Error(`${file} has no present outputs`);
   const session = await ort.InferenceSession.create(rewritten, {

@@ -6,7 +6,7 @@ import type { SummaryEvent } from './api/schemas';
 import { ConfigError, resolveConfig, type Flags } from './config';
 import type { ModelFlags } from './model-store/settings';
 import { DocumentReadError, readDocumentFile } from './documents/read-document-file';
-import { closeOnSignals, startEngine } from './server';
+import { closeOnSignals, localModelOptions, startEngine } from './server';
 import { hasText } from './summarize/summarizer';
 import { citationReport } from './summarize/citation-report';
 import { localSummarizer, type DocumentSummarizer } from './summarize/document-summarizer';
@@ -27,9 +27,9 @@ import { INSTALL_COMMANDS, INSTALL_USAGE, installCli, InstallUsageError } from '
 const USAGE = `Usage:
   localscribe --version
   localscribe serve [--port N] [--model DIR] [--device auto|dml|webgpu|cpu] [--optimized-copy on|off]
-                    [--config FILE] [--cert F --key F] [--log-file FILE] [UPSTREAM]
+                    [--kv-cache float16|model] [--config FILE] [--cert F --key F] [--log-file FILE] [UPSTREAM]
   localscribe summarize FILE|- [--style key-points|paragraph|sections|executive] [--length short|medium|long]
-                        [--model DIR] [--device D] [--optimized-copy on|off] [--ndjson] [--citations]
+                        [--model DIR] [--device D] [--optimized-copy on|off] [--kv-cache K] [--ndjson] [--citations]
                         [UPSTREAM] [--backend ID]
 ${MODELS_USAGE}
 ${INSTALL_USAGE}
@@ -73,6 +73,7 @@ function parse(argv: string[]) {
         model: { type: 'string' },
         device: { type: 'string' },
         'optimized-copy': { type: 'string' },
+        'kv-cache': { type: 'string' },
         config: { type: 'string' },
         cert: { type: 'string' },
         key: { type: 'string' },
@@ -162,6 +163,7 @@ async function summarize(
     device: values.device,
     config: values.config,
     optimizedCopy: values['optimized-copy'],
+    kvCache: values['kv-cache'],
     ...upstreamFlags(values),
   });
   const backend = values.backend ?? (values.upstream ? COMMAND_LINE_UPSTREAM_ID : LOCAL_BACKEND);
@@ -175,11 +177,7 @@ async function summarize(
   }
   const summarizer: DocumentSummarizer = upstream
     ? upstreamSummarizer(upstream)
-    : localSummarizer({
-        modelDir: config.modelDir,
-        device: config.device,
-        optimizedModelsDir: config.optimizedCopy ? undefined : null,
-      });
+    : localSummarizer(localModelOptions(config, config.modelDir));
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
@@ -258,6 +256,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
           model: values.model,
           device: values.device,
           optimizedCopy: values['optimized-copy'],
+          kvCache: values['kv-cache'],
           config: values.config,
           cert: values.cert,
           key: values.key,

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config-error';
-import type { DeviceOption } from './inference/worker-protocol';
+import type { DeviceOption, KvCacheOption } from './inference/worker-protocol';
 import { DEFAULT_MODEL_NAME, predecessorModelDir, userDataDir } from './paths';
 import { resolveUpstreams, type UpstreamConfig, type UpstreamFlags } from './upstream/upstream-config';
 
@@ -24,16 +24,25 @@ export interface EngineConfig {
    * whose weights are memory-mapped (`inference/optimized-model.ts`). On by default.
    */
   optimizedCopy: boolean;
+  /**
+   * The CPU's KV cache: `float16` (default) keeps a float32 model's cache at half the memory, as llama.cpp does;
+   * `model` keeps the model's own type, a little faster at long contexts (BENCHMARKS.md's memory section).
+   */
+  kvCache: KvCacheOption;
   /** OpenAI-compatible servers the user named (`upstream/upstream-config.ts`); none by default. */
   upstreams?: UpstreamConfig[];
 }
 
 export type Flags = Partial<
-  Record<'port' | 'host' | 'model' | 'device' | 'config' | 'cert' | 'key' | 'optimizedCopy', string>
+  Record<
+    'port' | 'host' | 'model' | 'device' | 'config' | 'cert' | 'key' | 'optimizedCopy' | 'kvCache',
+    string
+  >
 > &
   UpstreamFlags;
 
 const DEVICES: DeviceOption[] = ['auto', 'dml', 'webgpu', 'cpu'];
+const KV_CACHES: KvCacheOption[] = ['float16', 'model'];
 
 function readConfigFile(file: string, required: boolean): Record<string, unknown> {
   if (!existsSync(file)) {
@@ -88,6 +97,10 @@ export function resolveConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = proces
   if (!['on', 'off', 'true', 'false'].includes(copy)) {
     throw new ConfigError(`The optimized-copy setting "${copy}" is not on or off.`);
   }
+  const kvCache = (pick(flags.kvCache, env.LOCALSCRIBE_KV_CACHE, file.kvCache) ?? 'float16') as KvCacheOption;
+  if (!KV_CACHES.includes(kvCache)) {
+    throw new ConfigError(`The KV-cache setting "${kvCache}" is not one of ${KV_CACHES.join(', ')}.`);
+  }
   return {
     port,
     host: pick(flags.host, env.LOCALSCRIBE_HOST, file.host) ?? 'localhost',
@@ -96,6 +109,7 @@ export function resolveConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = proces
     certFile: pick(flags.cert, env.LOCALSCRIBE_CERT, file.cert) ?? null,
     keyFile: pick(flags.key, env.LOCALSCRIBE_KEY, file.key) ?? null,
     optimizedCopy: copy === 'on' || copy === 'true',
+    kvCache,
     upstreams: resolveUpstreams(flags, file.upstreams, env),
   };
 }

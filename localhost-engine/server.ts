@@ -16,6 +16,7 @@ import { LIMITS } from './api/schemas';
 import { backendSummarizer, localGeneratorOf } from './summarize/backend-summarizer';
 import type { Summarizer } from './summarize/summarizer';
 import { VERSION } from './version';
+import type { WorkerClientOptions } from './inference/inference-worker-client';
 
 export interface RunningEngine {
   app: FastifyInstance;
@@ -64,9 +65,7 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
     opts.summarizer ??
     backendSummarizer(
       {
-        modelDir,
-        device: config.device,
-        optimizedModelsDir: config.optimizedCopy ? undefined : null,
+        ...localModelOptions(config, modelDir),
         onDeviceFallback: (from, to, reason) =>
           instance.log.warn({ from, to, reason }, `device ${from} failed; using ${to}`),
       },
@@ -144,6 +143,7 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
             attention: p?.attention,
             logits: p?.logits,
             int4Accuracy: p?.int4Accuracy,
+            cache: p?.cache,
             kvCache: p?.kv,
           },
           copy?.status === 'skipped'
@@ -164,6 +164,16 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
     modelDir,
     modelStore,
     close: () => instance.close(),
+  };
+}
+
+/** How the local model runs, from the engine's settings. */
+export function localModelOptions(config: EngineConfig, modelDir: string): WorkerClientOptions {
+  return {
+    modelDir,
+    device: config.device,
+    optimizedModelsDir: config.optimizedCopy ? undefined : null,
+    kvCache: config.kvCache,
   };
 }
 

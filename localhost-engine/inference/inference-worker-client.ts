@@ -14,6 +14,7 @@ import type { DecodeSettings } from './token-loop';
 import {
   CONTROL,
   type DeviceOption,
+  type KvCacheOption,
   type FromWorker,
   type GenerationUsage,
   type WorkerPath,
@@ -38,6 +39,8 @@ export interface WorkerClientOptions {
   optimizedModelsDir?: string | null;
   /** How long the worker keeps the last generation's KV cache for the next one (`LoadRequest`); 0 keeps none. */
   promptCacheIdleMs?: number;
+  /** The CPU's KV cache (`LoadRequest`); default float16. */
+  kvCache?: KvCacheOption;
 }
 
 export interface GenerationCallbacks {
@@ -173,6 +176,7 @@ export class InferenceWorkerClient {
             ? path.join(userDataDir(), 'cache', 'optimized-models')
             : this.options.optimizedModelsDir,
         promptCacheIdleMs: this.options.promptCacheIdleMs,
+        kvCache: this.options.kvCache,
       } satisfies ToWorker);
     });
     if (loaded.type === 'loaded') {

@@ -20,7 +20,7 @@ import { int64 } from './tensors';
 import { orderKvDeltaSlices } from '../onnx/rewrites/kv-delta';
 
 /** Bump when the way copies are made changes, so older copies are rebuilt. */
-const FORMAT = 4;
+const FORMAT = 5;
 const MODEL_FILE = 'model.onnx';
 const DATA_FILE = 'model.onnx.data';
 const STAMP_FILE = 'stamp.json';

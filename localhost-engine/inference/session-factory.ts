@@ -102,6 +102,8 @@ export interface CpuModelOptions {
   cacheRoot: string | null;
   /** Open the engine's rewrite of the graph where one applies (`session-graph.ts`); false: the graph as exported. */
   rewrite: boolean;
+  /** With the rewrite, keep a float32 graph's KV cache in float16 (`session-graph.ts`). */
+  halfCache: boolean;
 }
 
 /**
@@ -128,7 +130,7 @@ async function openCpu(
   cpu: CpuModelOptions,
 ): Promise<Pick<CreatedSession, 'session' | 'optimized' | 'graph'>> {
   const { source, graph } = cpu.rewrite
-    ? await cpuGraph(modelFile)
+    ? await cpuGraph(modelFile, { halfCache: cpu.halfCache })
     : { source: { file: modelFile }, graph: AS_EXPORTED };
   const optimized = await optimizedCpuModel(source, cpu.cacheRoot, options);
   if (optimized.file === modelFile) return { session: await openSource(source, options), optimized, graph };
@@ -170,7 +172,7 @@ export async function createSession(
     try {
       const sessionOpts = sessionOptions(device, options.layers, options.intraOpThreads);
       if (device === 'cpu') {
-        const cpu = options.cpu ?? { cacheRoot: null, rewrite: true };
+        const cpu = options.cpu ?? { cacheRoot: null, rewrite: true, halfCache: true };
         return { ...(await openCpu(modelFile, sessionOpts, cpu)), device, failures };
       }
       gpu ??= gpuGraph(modelFile);

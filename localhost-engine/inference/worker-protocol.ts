@@ -15,6 +15,9 @@ export type WorkerPath = GraphChoice & { kv: string };
 
 export type DeviceOption = 'auto' | Device;
 
+/** The CPU's KV cache: float16, or the model's own element type (`session-graph.ts`). */
+export type KvCacheOption = 'float16' | 'model';
+
 /** Slots of the shared control block (Int32Array over a SharedArrayBuffer). */
 export const CONTROL = { cancelId: 0, length: 1 } as const;
 
@@ -31,6 +34,8 @@ export interface LoadRequest {
    * the worker is idle, in milliseconds; 0 keeps none. Default `PROMPT_CACHE_IDLE_MS`.
    */
   promptCacheIdleMs?: number;
+  /** Default `float16`. */
+  kvCache?: KvCacheOption;
 }
 
 /** Five minutes: a user re-running a summary (another style, after Stop) is faster; an idle engine lets go. */

@@ -79,7 +79,11 @@ export function serveInferenceWorker(port: MessagePort, hooks: WorkerHooks = {})
       req.modelDir,
       req.device === 'cpu' || req.device === 'auto' ? 'cpu' : 'gpu',
     );
-    const cpuOptions: CpuModelOptions = { cacheRoot: req.optimizedModelsDir, rewrite: true };
+    const cpuOptions: CpuModelOptions = {
+      cacheRoot: req.optimizedModelsDir,
+      rewrite: true,
+      halfCache: (req.kvCache ?? 'float16') === 'float16',
+    };
     const [created, tokenizer] = await Promise.all([
       createSession(folder.modelFile, deviceCandidates(req.device), {
         layers: folder.layers ?? 0,

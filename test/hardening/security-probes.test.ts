@@ -364,6 +364,7 @@ describe('reachability from the network', () => {
           host,
           modelDir: '/nonexistent-model',
           device: 'cpu',
+          kvCache: 'float16',
           certFile: null,
           keyFile: null,
           optimizedCopy: true,

@@ -41,6 +41,7 @@ export function testEngineConfig(modelDir: string, overrides: Partial<EngineConf
     certFile: null,
     keyFile: null,
     optimizedCopy: true,
+    kvCache: 'float16',
     ...overrides,
   };
 }

@@ -133,7 +133,11 @@ async function promptInTwoPasses(name: string, file: string): Promise<PathCase> 
 /** The engine's CPU session (direct attention, last-position logits) against the original graph. */
 async function engineSession(file: string): Promise<PathCase> {
   const c = new Case("the engine's CPU session against the original graph");
-  const created = await createSession(file, ['cpu'], { layers: 2, cpu: { cacheRoot: null, rewrite: true } });
+  const created = await createSession(file, ['cpu'], {
+    layers: 2,
+    // The original's past is float32: the same feeds go to both.
+    cpu: { cacheRoot: null, rewrite: true, halfCache: false },
+  });
   const original = await ort.InferenceSession.create(file);
   try {
     const sig = readDecoderSignature(created.session);

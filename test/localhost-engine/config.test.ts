@@ -26,8 +26,13 @@ describe('resolveConfig', () => {
       device: 'auto',
       host: 'localhost',
       optimizedCopy: true,
+      kvCache: 'float16',
     });
     expect(resolveConfig({}, { ...env, LOCALSCRIBE_OPTIMIZED_COPY: 'off' }).optimizedCopy).toBe(false);
+    expect(resolveConfig({}, { ...env, LOCALSCRIBE_KV_CACHE: 'model' }).kvCache).toBe('model');
+    expect(resolveConfig({ kvCache: 'float16' }, { ...env, LOCALSCRIBE_KV_CACHE: 'model' }).kvCache).toBe(
+      'float16',
+    );
     expect(
       resolveConfig({ optimizedCopy: 'on' }, { ...env, LOCALSCRIBE_OPTIMIZED_COPY: 'off' }).optimizedCopy,
     ).toBe(true);
@@ -40,6 +45,7 @@ describe('resolveConfig', () => {
     );
     expect(() => resolveConfig({ port: 'x' }, env)).toThrow(ConfigError);
     expect(() => resolveConfig({ optimizedCopy: 'maybe' }, env)).toThrow(/"maybe" is not on or off/);
+    expect(() => resolveConfig({ kvCache: 'int8' }, env)).toThrow(/"int8" is not one of float16, model/);
     expect(() => resolveConfig({ config: path.join(home, 'missing.json') }, env)).toThrow(/does not exist/);
     const bad = path.join(home, 'bad.json');
     writeFileSync(bad, '{ nope');

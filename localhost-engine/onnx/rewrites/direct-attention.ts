@@ -19,23 +19,29 @@
  * present to the new positions; MultiHeadAttention takes its past cut to the held length, and every `Shape` of a
  * past outside attention (MultiHeadAttention exports build their mask from it) reads that length instead of the
  * buffer's. One `If` per layer chooses, on the number of new tokens. float16 caches stay float16; their softmax
- * runs in float32, as onnxruntime's own float16 kernels do.
+ * runs in float32, as onnxruntime's own float16 kernels do. With `halfCache`, a float32 graph's cache is float16
+ * too: each branch widens its layer's past to float32 and rounds the new keys and values it outputs.
  */
 import { defaultOpset, findGraph, readGraph, stringField } from '../read';
-import { DataType, GRAPH, NODE, VALUE_INFO } from '../schema';
+import { DataType, GRAPH, NODE, VALUE_INFO, type DataTypeValue } from '../schema';
 import { initializer, withGraph, withRepeatedStrings } from '../splice';
 import { fields, lengthDelimited } from '../wire';
 import { encodeNode, encodeValueInfo, type AttributeSpec, type NodeSpec } from '../write';
 import { attentionSites } from './attention-sites';
 import { withoutDeadNodes } from './dead-nodes';
-import { addKvDeltaOutputs, kvDeltaName } from './kv-delta';
+import { kvDeltaName } from './kv-delta';
 
 /** Prefix of every name this rewrite adds. */
 const PREFIX = '/localscribe/attn';
 const MS = 'com.microsoft';
 
 /** A subgraph (GraphProto: node = 1, name = 2, output = 12) of encoded nodes: the attention and the new keys and values. */
-function branch(name: string, nodes: Buffer[], outputs: [string, string, string], elemType: number): Buffer {
+function branch(
+  name: string,
+  nodes: Buffer[],
+  outputs: [string, string, string],
+  types: { attention: DataTypeValue; cache: DataTypeValue },
+): Buffer {
   const shapes = [
     ['batch', 'new_tokens', 'hidden'],
     ['batch', 'kv_heads', 'new_tokens', 'head_size'],
@@ -45,7 +51,10 @@ function branch(name: string, nodes: Buffer[], outputs: [string, string, string]
     ...nodes,
     lengthDelimited(GRAPH.name, Buffer.from(name)),
     ...outputs.map((o, i) =>
-      lengthDelimited(GRAPH.output, encodeValueInfo({ name: o, elemType: elemType as 1, shape: shapes[i] })),
+      lengthDelimited(
+        GRAPH.output,
+        encodeValueInfo({ name: o, elemType: i ? types.cache : types.attention, shape: shapes[i] }),
+      ),
     ),
   ]);
 }
@@ -56,7 +65,10 @@ function branch(name: string, nodes: Buffer[], outputs: [string, string, string]
  * qualify (for the engine's log; the caller then keeps the graph's own attention).
  * @throws Error when the bytes are not a well-formed ModelProto.
  */
-export function directAttention(model: Uint8Array): { model: Buffer; layers: number } | { reason: string } {
+export function directAttention(
+  model: Uint8Array,
+  options: { halfCache?: boolean } = {},
+): { model: Buffer; layers: number } | { reason: string } {
   const graph = findGraph(model);
   const view = readGraph(model, graph);
   const analysis = attentionSites(view);
@@ -66,6 +78,9 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
   if (defaultOpset(model) < 13) return { reason: 'the graph is older than ONNX opset 13' };
   const { sites, pastShapes } = analysis;
   const T = sites[0].elemType;
+  // The cache's type: widened inside each layer's branch, so only one layer's past is ever float32 at a time.
+  const C = options.halfCache ? DataType.FLOAT16 : T;
+  const types = { attention: T, cache: C };
   const headSize = sites[0].headSize;
 
   const p = PREFIX;
@@ -217,7 +232,6 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     extra.push(initializer(`${p}/${L}/scale`, T, [], [site.scale]));
     const decode: Buffer[] = [];
     sink = decode;
-    const out = { attention: `${p}/${L}/out`, key: `${p}/${L}/k_new`, value: `${p}/${L}/v_new` };
     let [q, k, v] = [site.query, site.key, site.value];
     if (site.packed) {
       const sizes = `${p}/${L}/qkv_sizes`;
@@ -262,6 +276,8 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
       perm([0, 2, 1, 3]),
     );
     const qG = op(`${L}/q_groups`, 'Reshape', [qT, shapes.groups]);
+    const asT = (x: string, name: string): string => (C === T ? x : cast(`${L}/${name}`, x, T));
+    const asC = (x: string, name: string): string => (C === T ? x : cast(`${L}/${name}`, x, C));
     // [B, S, kv_heads·hs] → [B, kv_heads, S, hs]: the new keys and values, as the branch outputs them.
     const headsFirst = (x: string, kind: 'k' | 'v', output: string): string =>
       node({
@@ -271,8 +287,9 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
         outputs: [output],
         attributes: perm([0, 2, 1, 3]),
       });
-    const kNew = headsFirst(k, 'k', out.key);
-    const vNew = headsFirst(v, 'v', out.value);
+    const kNew = headsFirst(k, 'k', `${p}/${L}/k_heads`);
+    const vNew = headsFirst(v, 'v', `${p}/${L}/v_heads`);
+    const out = { attention: `${p}/${L}/out`, key: asC(kNew, 'k_cache'), value: asC(vNew, 'v_cache') };
     // q·pastKᵀ: onnxruntime folds the transpose into the product (FusedMatMul), so no operator copies the keys;
     // the keys-first form, pastK·qᵀ, ran slower (`npm run bench:attention`).
     const scoresOf = (name: string, keys: string): string => {
@@ -287,7 +304,10 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
       `${L}/scores`,
       'Concat',
       [
-        op(`${L}/past_masked`, 'Add', [scoresOf(`${L}/past`, site.pastKey), pastBias(site.window)]),
+        op(`${L}/past_masked`, 'Add', [
+          scoresOf(`${L}/past`, asT(site.pastKey, 'past_k')),
+          pastBias(site.window),
+        ]),
         scoresOf(`${L}/new`, kNew),
       ],
       axis(-1),
@@ -304,7 +324,7 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
     });
     const fromPast = op(`${L}/from_past`, 'MatMul', [
       op(`${L}/p_past_g`, 'Reshape', [pPast, shapes.groupedProbs]),
-      site.pastValue,
+      asT(site.pastValue, 'past_v'),
     ]);
     const fromNew = op(`${L}/from_new`, 'MatMul', [
       op(`${L}/p_new_g`, 'Reshape', [pNew, shapes.groupedProbs]),
@@ -330,22 +350,29 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
       `${p}/${L}/present_k`,
       `${p}/${L}/present_v`,
     ]);
-    if (site.op === 'MultiHeadAttention') {
-      const cut = (past: string, kind: string): string =>
-        op(`${L}/${kind}_held`, 'Slice', [past, constant('zero_1d', [0]), start1, `${p}/axis2`]);
+    if (site.op === 'MultiHeadAttention' || C !== T) {
       const inputs = [...site.node.inputs];
-      inputs[5] = causal;
-      inputs[6] = cut(site.pastKey, 'k');
-      inputs[7] = cut(site.pastValue, 'v');
+      const [keySlot, valueSlot] = site.op === 'MultiHeadAttention' ? [6, 7] : [3, 4];
+      const held = (past: string, kind: string): string => {
+        const cut =
+          site.op === 'MultiHeadAttention'
+            ? op(`${L}/${kind}_held`, 'Slice', [past, constant('zero_1d', [0]), start1, `${p}/axis2`])
+            : past;
+        return asT(cut, `${kind}_held_t`);
+      };
+      if (site.op === 'MultiHeadAttention') inputs[5] = causal;
+      inputs[keySlot] = held(site.pastKey, 'k');
+      inputs[valueSlot] = held(site.pastValue, 'v');
       const whole = { number: GRAPH.node, wireType: 2, start: 0, payloadStart: 0, end: opBytes.length };
       opBytes = withRepeatedStrings(opBytes, whole, NODE.input, inputs);
     }
     prompt.push(lengthDelimited(GRAPH.node, opBytes));
-    for (const [kind, present] of [
-      ['k', `${p}/${L}/present_k`],
-      ['v', `${p}/${L}/present_v`],
-    ])
-      op(`${L}/${kind}_slice`, 'Slice', [present, start1, total1, `${p}/axis2`]);
+    const [kSlice, vSlice] = (['k', 'v'] as const).map((kind) =>
+      asC(
+        op(`${L}/${kind}_slice`, 'Slice', [`${p}/${L}/present_${kind}`, start1, total1, `${p}/axis2`]),
+        `${kind}_slice_c`,
+      ),
+    );
     sink = extra;
     extra.push(
       lengthDelimited(
@@ -359,17 +386,12 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
             {
               name: 'then_branch',
               kind: 'graph',
-              value: branch(`${p}/${L}/decode`, decode, [out.attention, out.key, out.value], T),
+              value: branch(`${p}/${L}/decode`, decode, [out.attention, out.key, out.value], types),
             },
             {
               name: 'else_branch',
               kind: 'graph',
-              value: branch(
-                `${p}/${L}/prompt`,
-                prompt,
-                [`${p}/${L}/op_out`, `${p}/${L}/k_slice/out`, `${p}/${L}/v_slice/out`],
-                T,
-              ),
+              value: branch(`${p}/${L}/prompt`, prompt, [`${p}/${L}/op_out`, kSlice, vSlice], types),
             },
           ],
         }),
@@ -382,30 +404,27 @@ export function directAttention(model: Uint8Array): { model: Buffer; layers: num
       extra.push(
         lengthDelimited(
           GRAPH.output,
-          encodeValueInfo({ name: kvDeltaName(site.layer, kind), elemType: T, shape }),
+          encodeValueInfo({ name: kvDeltaName(site.layer, kind), elemType: C, shape }),
         ),
       );
     }
   }
   const dropped = new Set([...sites.map((s) => s.node.field.start), ...replaced]);
+  const pastNames = new Set(sites.flatMap((s) => [s.pastKey, s.pastValue]));
+  const symbolic = ['batch_size', 'kv_heads', 'past_sequence_length', 'head_size'];
   const kept: Uint8Array[] = [];
   for (const f of fields(model, graph.payloadStart, graph.end)) {
     if (dropped.has(f.start)) continue;
+    const name = f.number === GRAPH.input ? stringField(model, f, VALUE_INFO.name) : '';
+    if (C !== T && pastNames.has(name)) {
+      const shape = view.inputs.get(name)!.dims.map((d, i) => d ?? symbolic[i]);
+      kept.push(lengthDelimited(GRAPH.input, encodeValueInfo({ name, elemType: C, shape })));
+      continue;
+    }
     const isPresent =
       (f.number === GRAPH.output || f.number === GRAPH.valueInfo) &&
       /^present\.\d+\.(key|value)$/.test(stringField(model, f, VALUE_INFO.name));
     if (!isPresent) kept.push(model.subarray(f.start, f.end));
   }
   return { model: withoutDeadNodes(withGraph(model, graph, [...kept, ...extra])), layers: sites.length };
-}
-
-/**
- * The graph the engine opens on the CPU for a GroupQueryAttention or MultiHeadAttention model: direct attention
- * where the graph allows it, else (GroupQueryAttention only) the KV delta slices of `present.*`; null when the
- * graph has neither.
- * @throws Error when the bytes are not a well-formed ModelProto.
- */
-export function engineKvGraph(model: Uint8Array): { model: Buffer; layers: number } | null {
-  const direct = directAttention(model);
-  return 'model' in direct ? direct : addKvDeltaOutputs(model);
 }

@@ -108,6 +108,37 @@ function expectSameTokens(engine: GenerationResult, reference: number[]): void {
   expect(new Set(engine.tokenIds).size).toBeGreaterThanOrEqual(5);
 }
 
+/** Whether the reference's cache is float32. */
+function isFloat32(model: PreTrainedModel): boolean {
+  const past = model.sessions.model.inputMetadata.find(
+    (m: { name: string }) => m.name === 'past_key_values.0.key',
+  );
+  return past?.type === 'float32';
+}
+
+/**
+ * float16 rounding (of the logits or the cache) upstream of int4 products that round their inputs to int8 (level 4,
+ * as the engine runs every layout) can move a logit by an int8 step: each run must agree with the reference's path
+ * up to a step whose margin is within that bound, and where it parts, pick that step's runner-up.
+ */
+async function expectSameUpToNearTies(
+  session: PreTrainedModel['sessions']['model'],
+  promptIds: number[],
+  reference: number[],
+  runs: Array<{ result: GenerationResult }>,
+): Promise<void> {
+  const path = await greedyMargins(session, promptIds, ENGINE_DEFAULT, MAX_NEW_TOKENS);
+  expect(path.map((p) => p.token)).toEqual(reference);
+  for (const run of runs) {
+    const ours = run.result.tokenIds;
+    expect(ours).toHaveLength(MAX_NEW_TOKENS);
+    const parted = ours.findIndex((t, i) => t !== reference[i]);
+    if (parted < 0) continue;
+    expect(path[parted].margin).toBeLessThanOrEqual(tolerance('int8-activations', path[parted].largest));
+    expect(ours[parted]).toBe(path[parted].runnerUp);
+  }
+}
+
 function useLocalFilesOnly(): void {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -134,7 +165,7 @@ describe('engine greedy tokens equal transformers.js generate', () => {
         dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
       }
       useLocalFilesOnly();
-      client = new ProbedWorkerClient({ modelDir: dir, device: 'cpu' });
+      client = new ProbedWorkerClient({ modelDir: dir, device: 'cpu', kvCache: 'model' });
       const [tokenizer, loadedModel] = await Promise.all([
         loadTokenizer(dir),
         AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype: 'q4', device: 'cpu' }),
@@ -248,7 +279,12 @@ describe('engine greedy tokens equal transformers.js generate', () => {
     beforeAll(async () => {
       const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });
       // No prompt cache: the chunked run must read its whole prompt through the past, not from the last run.
-      client = new ProbedWorkerClient({ modelDir: dir, device: 'cpu', promptCacheIdleMs: 0 });
+      client = new ProbedWorkerClient({
+        modelDir: dir,
+        device: 'cpu',
+        promptCacheIdleMs: 0,
+        kvCache: 'model',
+      });
       const [tokenizer] = await Promise.all([loadTokenizer(dir), client.ensureLoaded()]);
       promptIds = promptTokenIds(tokenizer, MESSAGES);
       expect(client.state).toBe('ready');
@@ -273,6 +309,7 @@ describe('engine greedy tokens equal transformers.js generate', () => {
     'generated tiny %s',
     (layout, file) => {
       let client: ProbedWorkerClient;
+      let halfClient: ProbedWorkerClient;
       let model: PreTrainedModel;
       let promptIds: number[];
       let reference: ReturnType<typeof folderAtEngineAccuracy> | undefined;
@@ -282,7 +319,14 @@ describe('engine greedy tokens equal transformers.js generate', () => {
         reference = folderAtEngineAccuracy(dir, file);
         useLocalFilesOnly();
         // No prompt cache: the chunked run must read its whole prompt through the past, not from the last run.
-        client = new ProbedWorkerClient({ modelDir: dir, device: 'cpu', promptCacheIdleMs: 0 });
+        client = new ProbedWorkerClient({
+          modelDir: dir,
+          device: 'cpu',
+          promptCacheIdleMs: 0,
+          kvCache: 'model',
+        });
+        // The engine's default: a float32 model's cache kept in float16.
+        halfClient = new ProbedWorkerClient({ modelDir: dir, device: 'cpu', promptCacheIdleMs: 0 });
         const [tokenizer, loadedModel] = await Promise.all([
           loadTokenizer(dir),
           // The reference runs the int4 products at the engine's accuracy level, so its tokens are comparable.
@@ -292,6 +336,7 @@ describe('engine greedy tokens equal transformers.js generate', () => {
             ...transformersOptions(layout),
           } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1]),
           client.ensureLoaded(),
+          halfClient.ensureLoaded(),
         ]);
         model = loadedModel;
         promptIds = promptTokenIds(tokenizer, MESSAGES);
@@ -299,6 +344,7 @@ describe('engine greedy tokens equal transformers.js generate', () => {
 
       afterAll(async () => {
         await client?.close();
+        await halfClient?.close();
         await model?.dispose();
         reference?.remove();
       });
@@ -324,21 +370,15 @@ describe('engine greedy tokens equal transformers.js generate', () => {
           expectSameTokens(chunked.result, reference);
           return;
         }
-        // float16 rounding upstream of int4 products that round their inputs to int8 (level 4, as the engine runs every
-        // layout) can move a logit by an int8 step: the engine must agree with the reference's path up to a step whose
-        // margin is within that bound, and where it parts, pick that step's runner-up.
-        const path = await greedyMargins(session, promptIds, ENGINE_DEFAULT, MAX_NEW_TOKENS);
-        expect(path.map((p) => p.token)).toEqual(reference);
-        for (const run of [whole, chunked]) {
-          const ours = run.result.tokenIds;
-          const parted = ours.findIndex((t, i) => t !== reference[i]);
-          if (parted < 0) continue;
-          expect(path[parted].margin).toBeLessThanOrEqual(
-            tolerance('int8-activations', path[parted].largest),
-          );
-          expect(ours[parted]).toBe(path[parted].runnerUp);
-          expect(ours).toHaveLength(MAX_NEW_TOKENS);
-        }
+        await expectSameUpToNearTies(session, promptIds, reference, [whole, chunked]);
+      });
+
+      it("with the default float16 cache, generates transformers.js' tokens up to a near-tie", async () => {
+        expect(halfClient.path?.cache).toBe(isFloat32(model) ? 'float16' : 'as-exported');
+        const reference = await referenceTokens(model, promptIds, ENGINE_DEFAULT);
+        const whole = await engineRun(halfClient);
+        const chunked = await engineRun(halfClient, { prefillChunk: 3 });
+        await expectSameUpToNearTies(model.sessions.model, promptIds, reference, [whole, chunked]);
       });
     },
   );

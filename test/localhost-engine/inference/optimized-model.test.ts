@@ -183,7 +183,7 @@ describe('optimizedCpuModel', () => {
 
     const created = await createSession(source, ['cpu'], {
       layers: 0,
-      cpu: { cacheRoot: root, rewrite: false },
+      cpu: { cacheRoot: root, rewrite: false, halfCache: false },
     });
     try {
       expect(created.device).toBe('cpu');

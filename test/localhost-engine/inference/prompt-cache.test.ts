@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ensureGeneratedModel } from '../../../models/ensure-generated-model';
-import { engineKvGraph } from '../../../localhost-engine/onnx/rewrites/direct-attention';
+import { kvRewrite } from '../../../localhost-engine/inference/session-graph';
 import { InferenceWorkerClient } from '../../../localhost-engine/inference/inference-worker-client';
 import { sessionOptions } from '../../../localhost-engine/inference/session-factory';
 import {
@@ -42,9 +42,9 @@ describe.each(GENERATED_LAYOUTS)('the prompt cache in the token loop (%s layout)
 
   beforeAll(async () => {
     const dir = await ensureGeneratedModel({ size: 'tiny', layout });
-    const graph = engineKvGraph(readFileSync(path.join(dir, file)))!;
-    const opened = await ort.InferenceSession.create(graph.model, {
-      ...sessionOptions('cpu', graph.layers),
+    const graph = kvRewrite(readFileSync(path.join(dir, file)), { halfCache: true }).bytes!;
+    const opened = await ort.InferenceSession.create(graph, {
+      ...sessionOptions('cpu', 0),
       extra: {
         session: { model_external_initializers_file_folder_path: path.dirname(path.join(dir, file)) },
       },

@@ -10,12 +10,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GENERATED_LAYOUTS, REAL_LAYOUT_FILES } from '../../../helpers/generated-layouts';
-import { float16Bits } from '../../../../localhost-engine/onnx/float16';
+import { float16Bits, float16Value, roundToFloat16 } from '../../../../localhost-engine/onnx/float16';
 import { PresentKv } from '../../../../localhost-engine/inference/kv/present-kv';
 import { runTokens } from '../../../helpers/run-tokens';
 import { emptyPast } from '../../../helpers/empty-past';
 import { ensureGeneratedModel } from '../../../../models/ensure-generated-model';
-import { directAttention, engineKvGraph } from '../../../../localhost-engine/onnx/rewrites/direct-attention';
+import { directAttention } from '../../../../localhost-engine/onnx/rewrites/direct-attention';
+import { kvRewrite } from '../../../../localhost-engine/inference/session-graph';
 import { kvDeltaName } from '../../../../localhost-engine/onnx/rewrites/kv-delta';
 import { KvCache } from '../../../../localhost-engine/inference/kv/kv-cache';
 import {
@@ -30,6 +31,11 @@ import { MODEL_SIZES } from '../../../../models/model-sizes';
 import { compareLogits, expectSameLogits, floatsOf, type Precision } from '../../../helpers/same-logits';
 
 const readsPast = (n: GraphNode): boolean => n.inputs.some((i) => i.startsWith('past_key_values.'));
+
+/** The layouts whose cache is float32, which the engine keeps in float16 by default. */
+const FLOAT32_CACHE_LAYOUTS = [...GENERATED_LAYOUTS, ...REAL_LAYOUT_FILES].filter(
+  ([layout]) => !['web-q4f16', 'ms-dml-int4-awq'].includes(layout),
+);
 
 describe('directAttention', () => {
   it.each(GENERATED_LAYOUTS)(
@@ -197,6 +203,85 @@ describe('directAttention', () => {
     },
   );
 
+  it.each(FLOAT32_CACHE_LAYOUTS)(
+    "keeps a float32 graph's cache in float16: the original's logits over the same rounded past (%s layout)",
+    async (layout, file) => {
+      const dir = await ensureGeneratedModel({ size: 'tiny', layout });
+      const original = await ort.InferenceSession.create(path.join(dir, file));
+      const rewritten = directAttention(readFileSync(path.join(dir, file)), { halfCache: true });
+      if ('reason' in rewritten) throw new Error(rewritten.reason);
+      // Each layer's past is widened to float32 inside its own branch, never for the whole graph at once.
+      const { nodes } = graphOf(rewritten.model);
+      expect(nodes.filter(readsPast).map((n) => n.opType)).toEqual(['Shape']);
+      for (const { branches: b } of nodes.filter((n) => n.opType === 'If')) {
+        expect(b.then_branch.filter(readsPast).map((n) => n.opType)).toEqual(['Cast', 'Cast']);
+        // MultiHeadAttention's prompt passes cut the past to the held positions first, and widen that.
+        const mha = b.else_branch.some((n) => n.opType === 'MultiHeadAttention');
+        const first = mha ? 'Slice' : 'Cast';
+        expect(b.else_branch.filter(readsPast).map((n) => n.opType)).toEqual([first, first]);
+      }
+      const half = await ort.InferenceSession.create(rewritten.model, {
+        extra: {
+          session: { model_external_initializers_file_folder_path: path.dirname(path.join(dir, file)) },
+        },
+      });
+      try {
+        const sig = readDecoderSignature(half);
+        expect(sig.kvType).toBe('float16');
+        const cache = new KvCache(sig, 40);
+        const fetches = ['logits'];
+        for (let l = 0; l < sig.layers; l++) fetches.push(kvDeltaName(l, 'key'), kvDeltaName(l, 'value'));
+        let held = 0;
+        // The exported MultiHeadAttention graphs take several new tokens only with no past: no 3-token pass there.
+        const mha = nodes.some(
+          (n) => n.opType === 'If' && n.branches.else_branch.some((x) => x.opType === 'MultiHeadAttention'),
+        );
+        for (const n of mha ? [6, 1, 1, 1] : [6, 3, 1, 1, 1]) {
+          const common = passFeeds(held, n, sig.hasLogitsToKeep, sig.hasPositionIds);
+          const past = cache.feeds(held, n);
+          // The original reads the cache's held positions, widened back to float32.
+          const widened: Record<string, ort.Tensor> = {};
+          for (const [name, tensor] of Object.entries(past)) {
+            const bits = tensor.data as Uint16Array;
+            const values = new Float32Array(sig.kvHeads * held * sig.headSize);
+            for (let h = 0; h < sig.kvHeads; h++) {
+              for (let i = 0; i < held * sig.headSize; i++)
+                values[h * held * sig.headSize + i] = float16Value(bits[h * cache.stride * sig.headSize + i]);
+            }
+            widened[name] = new ort.Tensor('float32', values, [1, sig.kvHeads, held, sig.headSize]);
+          }
+          stale(cache, sig, past, held);
+          const want = await original.run({ ...common, ...widened });
+          const got = await half.run({ ...common, ...past }, fetches);
+          const vocab = want.logits.dims[2];
+          expectSameLogits(
+            floatsOf(got.logits).values.slice(-vocab),
+            floatsOf(want.logits).values.slice(-vocab),
+            'int8-activations',
+          );
+          // The new keys and values are the original's, rounded to float16.
+          for (let l = 0; l < sig.layers; l++) {
+            for (const kind of ['key', 'value'] as const) {
+              const present = floatsOf(want[`present.${l}.${kind}`]).values;
+              const delta = floatsOf(got[kvDeltaName(l, kind)]);
+              expect(delta.precision).toBe('float16');
+              for (let h = 0; h < sig.kvHeads; h++) {
+                const from = (h * (held + n) + held) * sig.headSize;
+                const rounded = Array.from(present.subarray(from, from + n * sig.headSize), roundToFloat16);
+                const ours = delta.values.subarray(h * n * sig.headSize, (h + 1) * n * sig.headSize);
+                expect(compareLogits(ours, rounded, 'float16').ratio).toBeLessThanOrEqual(1);
+              }
+            }
+          }
+          cache.append(got, held, n);
+          held += n;
+        }
+      } finally {
+        await Promise.all([original.release(), half.release()]);
+      }
+    },
+  );
+
   it.each(REAL_LAYOUT_FILES)(
     'takes a prompt in passes after a past, with the logits of the prompt in one pass (%s layout)',
     async (layout, file) => {
@@ -292,7 +377,7 @@ describe('directAttention', () => {
 
   it('leaves graphs it cannot rewrite to the KV delta slices, and refuses bytes that are not a model', async () => {
     // GroupQueryAttention told to apply the rotary embedding itself with no cos and sin caches to apply: refused,
-    // with the reason, and engineKvGraph falls back to the slices.
+    // with the reason, and the engine's choice (kvRewrite) falls back to the slices.
     const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'transformers' });
     const bytes = Buffer.from(readFileSync(path.join(dir, 'onnx/model_q4.onnx')));
     const doRotary = Buffer.concat([
@@ -306,9 +391,10 @@ describe('directAttention', () => {
     expect(directAttention(bytes)).toEqual({
       reason: expect.stringMatching(/rotates without cos and sin caches/),
     });
-    const fallback = engineKvGraph(bytes)!;
-    expect(graphOf(fallback.model).nodes.some((n) => n.opType === 'If')).toBe(false);
-    expect(graphOf(fallback.model).outputs).toContain(kvDeltaName(0, 'key'));
+    const fallback = kvRewrite(bytes, { halfCache: true });
+    expect(fallback).toMatchObject({ attention: 'delta-slices', note: expect.stringMatching(/cos and sin/) });
+    expect(graphOf(fallback.bytes!).nodes.some((n) => n.opType === 'If')).toBe(false);
+    expect(graphOf(fallback.bytes!).outputs).toContain(kvDeltaName(0, 'key'));
     expect(() => directAttention(Buffer.from([0x3a, 0xff]))).toThrow(/truncated/);
   });
 });

@@ -12,7 +12,7 @@ import { ensureGeneratedModel } from '../../../../models/ensure-generated-model'
 import { encodeModel, type NodeSpec } from '../../../../localhost-engine/onnx/write';
 import { DataType } from '../../../../localhost-engine/onnx/schema';
 import { lastPositionLogits } from '../../../../localhost-engine/onnx/rewrites/last-logits';
-import { engineKvGraph } from '../../../../localhost-engine/onnx/rewrites/direct-attention';
+import { kvRewrite } from '../../../../localhost-engine/inference/session-graph';
 import { createSession, openRewrittenOrFile } from '../../../../localhost-engine/inference/session-factory';
 import {
   readDecoderSignature,
@@ -96,7 +96,9 @@ describe('lastPositionLogits', () => {
 
   it('puts the slice just before the LM head and declares logits [batch, 1, vocab]', async () => {
     const dir = await ensureGeneratedModel({ size: 'tiny', layout: 'genai' });
-    const rewritten = lastPositionLogits(engineKvGraph(readFileSync(path.join(dir, 'model.onnx')))!.model)!;
+    const rewritten = lastPositionLogits(
+      kvRewrite(readFileSync(path.join(dir, 'model.onnx')), { halfCache: false }).bytes!,
+    )!;
     const ops = graphOf(rewritten).nodes.map((n) => n.name);
     const head = ops.findIndex((name) => name === '/lm_head/MatMulNBits');
     expect(ops[head - 1]).toBe('/localscribe/last_logits/slice');
@@ -210,7 +212,8 @@ describe('lastPositionLogits', () => {
     const file = path.join(await ensureGeneratedModel({ size: 'tiny', layout: 'genai' }), 'model.onnx');
     const created = await createSession(file, ['cpu'], {
       layers: 2,
-      cpu: { cacheRoot: null, rewrite: true },
+      // The original's past is float32: the same feeds go to both.
+      cpu: { cacheRoot: null, rewrite: true, halfCache: false },
     });
     const original = await ort.InferenceSession.create(file);
     try {
