@@ -72,6 +72,11 @@ export class GreedyPicker {
     return argmax(row);
   }
 
+  /** The prompt and every token accepted since, in order. */
+  get sequence(): readonly number[] {
+    return this.history;
+  }
+
   /** Records a token the loop fed back. */
   accept(token: number): void {
     this.history.push(token);

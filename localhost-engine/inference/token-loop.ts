@@ -67,7 +67,6 @@ export async function generateTokens(
   hooks: LoopHooks,
 ): Promise<LoopResult> {
   const picker = new GreedyPicker(promptIds, settings);
-  const history = [...promptIds];
   const tokens: number[] = [];
   const eos = new Set(settings.eosTokenIds);
   const capacity = promptIds.length + settings.maxNewTokens + 1;
@@ -98,7 +97,7 @@ export async function generateTokens(
     return out.logits;
   };
   const finish = (stopReason: LoopResult['stopReason'], prefillMs: number, decodeMs: number): LoopResult => {
-    kv.hold(history.slice(0, cached));
+    kv.hold(picker.sequence.slice(0, cached));
     return { tokens, stopReason, prefillMs, decodeMs, reusedTokens: reused };
   };
 
@@ -129,7 +128,6 @@ export async function generateTokens(
         break;
       }
       tokens.push(next);
-      history.push(next);
       picker.accept(next);
       hooks.onToken(next);
       if (tokens.length >= settings.maxNewTokens) break;
@@ -137,7 +135,7 @@ export async function generateTokens(
         stopReason = 'cancelled';
         break;
       }
-      logits = await forward([next], history.length - 1);
+      logits = await forward([next], picker.sequence.length - 1);
     }
     return finish(stopReason, prefillMs, performance.now() - decodeStart);
   } catch (err) {
