@@ -34,6 +34,22 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
+/**
+ * A reply that never comes, as from a server slow to answer: `arrived` resolves when the request is in, `closed`
+ * when the client has closed it.
+ */
+export function held(): { reply: Reply; arrived: Promise<void>; closed: Promise<void> } {
+  let arrive!: () => void;
+  let close!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  const closed = new Promise<void>((resolve) => (close = resolve));
+  const reply: Reply = (res) => {
+    res.on('close', close);
+    arrive();
+  };
+  return { reply, arrived, closed };
+}
+
 /** Writes a JSON answer. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
   return (res) => {

@@ -9,7 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SummaryEvent } from '../../../localhost-engine/api/schemas';
 import type { UpstreamConfig } from '../../../localhost-engine/upstream/upstream-config';
-import { json, sse, startFakeUpstream, type FakeUpstream, type Reply } from '../../helpers/fake-upstream';
+import {
+  held,
+  json,
+  sse,
+  startFakeUpstream,
+  type FakeUpstream,
+  type Reply,
+} from '../../helpers/fake-upstream';
 import {
   collect,
   request,
@@ -238,20 +245,14 @@ describe('Stop while the upstream lists its models (the first run on it)', () =>
 
   // The probe's own bound is 30 s, twice this test's: only the engine closing it on Stop ends the wait in time.
   it('closes the held /models request at once, and the next run asks again', async () => {
-    let arrived!: () => void;
-    const probing = new Promise<void>((resolve) => (arrived = resolve));
-    let closed!: () => void;
-    const probeClosed = new Promise<void>((resolve) => (closed = resolve));
     // A server slow to list its models: the request stays open until the engine closes it.
-    upstream.models = (res) => {
-      res.on('close', closed);
-      arrived();
-    };
+    const probe = held();
+    upstream.models = probe.reply;
     const stopped = await summarizeOnTeam();
     expect(stopped.status).toBe(200);
-    await probing;
+    await probe.arrived;
     stopped.abort();
-    await probeClosed;
+    await probe.closed;
 
     upstream.models = json(200, vllmModels('phi-3-mini', 4096));
     upstream.chat = [sse(vllmStream(['- Rent ', 'is due monthly.']))];
