@@ -144,7 +144,7 @@ export async function startEngine(config: EngineConfig, opts: StartOptions = {})
             logits: p?.logits,
             int4Accuracy: p?.int4Accuracy,
             cache: p?.cache,
-            kvCache: p?.kv,
+            kvStrategy: p?.kv,
           },
           copy?.status === 'skipped'
             ? `model loaded without the optimized copy: ${copy.reason}`

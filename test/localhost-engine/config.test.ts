@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, resolveConfig } from '../../localhost-engine/config';
+import { localModelOptions } from '../../localhost-engine/server';
 
 describe('resolveConfig', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'ls-config-'));
@@ -58,5 +59,23 @@ describe('resolveConfig', () => {
     mkdirSync(old, { recursive: true });
     writeFileSync(path.join(old, 'genai_config.json'), '{}');
     expect(resolveConfig({}, { ...env, APPDATA: appData }).modelDir).toBe(old);
+  });
+});
+
+describe('localModelOptions', () => {
+  it("gives the local model's worker the device, the optimized copy and the KV cache the settings name", () => {
+    const env = { LOCALSCRIBE_HOME: mkdtempSync(path.join(os.tmpdir(), 'ls-config-')) };
+    const config = resolveConfig({ device: 'cpu', optimizedCopy: 'off', kvCache: 'model' }, env);
+    expect(localModelOptions(config, '/models/m')).toEqual({
+      modelDir: '/models/m',
+      device: 'cpu',
+      optimizedModelsDir: null,
+      kvCache: 'model',
+    });
+    expect(localModelOptions(resolveConfig({}, env), '/models/m')).toMatchObject({
+      device: 'auto',
+      optimizedModelsDir: undefined,
+      kvCache: 'float16',
+    });
   });
 });

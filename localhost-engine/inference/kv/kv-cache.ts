@@ -25,6 +25,17 @@ export interface KvLayout {
 
 type Buffer = Float32Array | Uint16Array;
 
+/**
+ * `data` as the same kind of array as `target`, its bits untouched: where the runtime has Float16Array (Node 24),
+ * onnxruntime-common hands float16 outputs over as one, and setting its values into a Uint16Array would convert them.
+ */
+function sameKind(target: Buffer, data: ArrayBufferView): Buffer {
+  if (data instanceof target.constructor) return data as Buffer;
+  return target instanceof Uint16Array
+    ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
+    : new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+}
+
 export class KvCache {
   /** Positions between one head's rows and the next's in every buffer. */
   stride = 0;
@@ -80,7 +91,7 @@ export class KvCache {
     for (let l = 0; l < layers; l++) {
       for (const kind of ['key', 'value'] as const) {
         const target = this.buffers[l][kind];
-        const source = out[kvDeltaName(l, kind)].data as Buffer;
+        const source = sameKind(target, out[kvDeltaName(l, kind)].data as ArrayBufferView);
         for (let h = 0; h < kvHeads; h++) {
           target.set(
             source.subarray(h * rowSize, (h + 1) * rowSize),

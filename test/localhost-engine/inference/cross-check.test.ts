@@ -354,6 +354,7 @@ describe('engine greedy tokens equal transformers.js generate', () => {
           attention: 'direct',
           logits: 'last-position',
           kv: 'in-place',
+          cache: 'as-exported',
           notes: [],
         });
       });
