@@ -216,7 +216,8 @@ once, in place (\`onnx/rewrites/direct-attention.ts\`; the exported attention op
 past and copies the past into it, every layer of every step), plus onnxruntime's own overheads (thread-pool
 hand-offs on ${r.ceilings?.threads ?? 'its'} cores, activation quantization for the int4 kernel). Memory holds the packed weights
 (memory-mapped from the optimized copy; onnxruntime's packed layout adds a per-block sum to the int4 data), the
-engine's cache (${(r.costs.kvBytesPerContextToken / 1024).toFixed(0)} KiB per token of context), one layer's present at a time during a prompt pass,
+engine's cache (float16: ${(r.costs.kvBytesPerContextToken / 2048).toFixed(0)} KiB per token of context; each decoding step widens one layer's past
+to float32 at a time), one layer's present at a time during a prompt pass,
 and one prefill pass's working set; \`npm run bench:memory\` (below) breaks a generation's peak down.`;
   return `${title}
 
