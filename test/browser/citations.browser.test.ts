@@ -69,6 +69,18 @@ describeInBrowser('citations in the pane and in Word, behind the real HTTP strea
     await engine?.close();
   });
 
+  /** A pane that summarized the lease and inserted it as a new section, its citations linked. */
+  const insertedWithLinks = async (): Promise<Page> => {
+    const page = await openPane(browser, `${engine.url}/`, LEASE, foreignRequests);
+    await page.getByText('Engine connected').waitFor({ timeout: UI_TIMEOUT });
+    await summarize(page, 'New section at the top');
+    await page
+      .getByTestId('notice')
+      .filter({ hasText: /links to the paragraph/ })
+      .waitFor({ timeout: UI_TIMEOUT });
+    return page;
+  };
+
   test('chips appear after each point; a click selects the cited paragraph in Word', async () => {
     const page = await openPane(browser, `${engine.url}/`, LEASE, foreignRequests);
     await page.getByText('Engine connected').waitFor({ timeout: UI_TIMEOUT });
@@ -100,13 +112,7 @@ describeInBrowser('citations in the pane and in Word, behind the real HTTP strea
   });
 
   test('an inserted summary links each citation to a bookmark on its paragraph', async () => {
-    const page = await openPane(browser, `${engine.url}/`, LEASE, foreignRequests);
-    await page.getByText('Engine connected').waitFor({ timeout: UI_TIMEOUT });
-    await summarize(page, 'New section at the top');
-    await page
-      .getByTestId('notice')
-      .filter({ hasText: /links to the paragraph/ })
-      .waitFor({ timeout: UI_TIMEOUT });
+    const page = await insertedWithLinks();
     const links = await sim(page, (s) => s.hyperlinks());
     const bookmarks = await sim(page, (s) => s.bookmarks());
     expect(links.map((l) => [l.address, l.text])).toEqual([
@@ -140,13 +146,7 @@ describeInBrowser('citations in the pane and in Word, behind the real HTTP strea
   });
 
   test('"Summarize these" cites with the document\'s numbers, in the pane and in the inserted summary', async () => {
-    const page = await openPane(browser, `${engine.url}/`, LEASE, foreignRequests);
-    await page.getByText('Engine connected').waitFor({ timeout: UI_TIMEOUT });
-    await summarize(page, 'New section at the top');
-    await page
-      .getByTestId('notice')
-      .filter({ hasText: /links to the paragraph/ })
-      .waitFor({ timeout: UI_TIMEOUT });
+    const page = await insertedWithLinks();
     await page.getByRole('button', { name: 'Summarize these' }).click();
     await page
       .getByTestId('notice')
