@@ -43,20 +43,14 @@ interface Progress {
  * otherwise) at the start or end of the body, inside one content control tagged `localscribe-summary`, and deletes
  * any earlier one: a second run replaces, never stacks. With `citations`, each point is followed by " (¶3, ¶5)":
  * with WordApi 1.4 each number links to a hidden bookmark put on its paragraph (found as `readDocument` reads the
- * body; one no longer there stays plain text), earlier LocalScribe bookmarks are deleted; without 1.4, or in a body
- * too large to read whole, it is text.
+ * body, however long; one no longer there stays plain text), earlier LocalScribe bookmarks are deleted; without
+ * 1.4 it is text.
  * Guarantees: one `Word.run`; two syncs when all goes well (two more to find cited paragraphs); if Word fails
  * half-way, what was inserted is deleted (and key points are retried once without Word lists) — bookmarks already
  * put on cited paragraphs stay, hidden, until the next insertion or Remove; if that clean-up fails too, the error's
  * `remains` says what is left. Throws a `WordError`: `invalid_argument` (blank summary), `insert_failed`,
  * `word_unavailable` or `word_api_error`.
  */
-/** A body too large to read whole (a selection's summary) cannot be searched for its sources: cite as text. */
-function tooLargeToLink(error: unknown): null {
-  if (error instanceof WordError && error.code === 'document_too_large') return null;
-  throw error;
-}
-
 export async function insertSummarySection(args: SummarySectionArgs): Promise<SummarySectionResult> {
   const plain = toSummaryBlocks(args.summary, args.style);
   if (plain.length === 0) {
@@ -68,7 +62,7 @@ export async function insertSummarySection(args: SummarySectionArgs): Promise<Su
   const linked = cited !== undefined && hasWordApi('1.4');
 
   return runWord(async (context) => {
-    const marks = linked ? await sourceBookmarks(context, cited).catch(tooLargeToLink) : null;
+    const marks = linked ? await sourceBookmarks(context, cited) : null;
     const blocks = cited
       ? withCitations(
           plain,

@@ -70,27 +70,33 @@ export interface ParagraphsWithSources {
 /**
  * The readable paragraphs of a loaded collection, in order: LocalScribe's own summary and paragraphs without text
  * are skipped, so index `i` of the result is the same paragraph every time the same document is read.
- * `texts[i]` overrides the text of `candidates[i]` (reviewed text). Throws `document_too_large` past the engine's
- * limits.
+ * `texts[i]` overrides the text of `candidates[i]` (reviewed text).
  */
 export function collectParagraphs(candidates: Word.Paragraph[], texts: string[]): ParagraphsWithSources {
   const paragraphs: Paragraph[] = [];
   const sources: Word.Paragraph[] = [];
-  let chars = 0;
   candidates.forEach((source, i) => {
     const text = normalizeText(texts[i]);
     if (text.trim() === '') return;
-    chars += text.length;
     paragraphs.push(toParagraph(source, text));
     sources.push(source);
   });
+  return { paragraphs, sources };
+}
+
+/**
+ * `paragraphs`, to be sent to the engine. Only what is sent has the engine's limits: finding a cited paragraph in a
+ * longer body is fine. Throws `document_too_large` past them.
+ */
+export function withinEngineLimits(paragraphs: Paragraph[]): Paragraph[] {
+  const chars = paragraphs.reduce((n, p) => n + p.text.length, 0);
   if (paragraphs.length > LIMITS.paragraphs || chars > LIMITS.textChars) {
     throw new WordError(
       'document_too_large',
       `This text is too long to summarize at once (${paragraphs.length} paragraphs, ${chars} characters; the limit is ${LIMITS.paragraphs} paragraphs and ${LIMITS.textChars} characters). Select a part of it and summarize the selection.`,
     );
   }
-  return { paragraphs, sources };
+  return paragraphs;
 }
 
 /**

@@ -1,6 +1,6 @@
 /// <reference types="office-js" />
 import type { Paragraph } from '../../localhost-engine/api/schemas';
-import { readBodyParagraphs } from './paragraph-read';
+import { readBodyParagraphs, withinEngineLimits } from './paragraph-read';
 import { hasWordApi } from './requirements';
 import { runWord } from './run-word';
 import { WordError } from './word-error';
@@ -27,6 +27,6 @@ export async function readDocument(): Promise<ParagraphsRead> {
         'The document has no text to summarize. Add some text and try again.',
       );
     }
-    return { paragraphs };
+    return { paragraphs: withinEngineLimits(paragraphs) };
   });
 }

@@ -1,5 +1,5 @@
 /// <reference types="office-js" />
-import { collectParagraphs, isOwnSummary, PARAGRAPH_LOAD } from './paragraph-read';
+import { collectParagraphs, isOwnSummary, PARAGRAPH_LOAD, withinEngineLimits } from './paragraph-read';
 import type { ParagraphsRead } from './read-document';
 import { hasWordApi } from './requirements';
 import { runWord } from './run-word';
@@ -53,6 +53,6 @@ export async function readSelection(): Promise<ParagraphsRead> {
     });
     const { paragraphs } = collectParagraphs(candidates, texts);
     if (paragraphs.length === 0) throw new WordError('empty_selection', EMPTY_SELECTION);
-    return { paragraphs };
+    return { paragraphs: withinEngineLimits(paragraphs) };
   });
 }

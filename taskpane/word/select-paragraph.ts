@@ -9,7 +9,7 @@ import { WordError } from './word-error';
  * Selects a paragraph a summary cites and scrolls Word to it (`Range.select`, WordApi 1.1). The paragraph is found
  * by reading the body as {@link readDocument} does (see `findSource`). Guarantees: one `Word.run`, at most three
  * syncs; only the selection changes. Throws a `WordError`: `document_changed` (the paragraph is gone),
- * `document_too_large`, `word_unavailable` or `word_api_error`.
+ * `word_unavailable` or `word_api_error`.
  */
 export async function selectParagraph(ref: SourceRef): Promise<void> {
   const reviewed = hasWordApi('1.4');

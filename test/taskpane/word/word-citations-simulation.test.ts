@@ -166,7 +166,7 @@ describe('insertSummarySection with citations', () => {
     expect(sim.state.hyperlinks().map((h) => h.text)).toEqual(['¶3']);
   });
 
-  it('cites as text in a body too large to read whole (a selection summarized), still inserting', async () => {
+  it('links citations in a body too long to summarize whole (a selection summarized)', async () => {
     const filler = Array.from({ length: LIMITS.paragraphs }, (_, i) => `Clause ${i + 1} of the schedule.`);
     const sim = setUp({ ...LEASE, paragraphs: [...(LEASE.paragraphs ?? []), ...filler] });
     const report = await insertSummarySection({
@@ -179,9 +179,11 @@ describe('insertSummarySection with citations', () => {
         sources: { 2: { index: 2, text: 'The tenant pays rent monthly.' } },
       },
     });
-    expect(report.citations).toBe('text');
+    expect(report.citations).toBe('links');
     expect(sim.state.contentControls()[0].texts[1]).toBe('Rent. (¶3)');
-    expect(sim.state.bookmarks()).toEqual([]);
+    const [link] = sim.state.hyperlinks();
+    const mark = sim.state.bookmarks().find((b) => `#${b.name}` === link.address)!;
+    expect(sim.state.texts()[mark.paragraphIndex]).toBe('The tenant pays rent monthly.');
   });
 
   it('writes "(¶n)" text and touches no bookmark on a Word without WordApi 1.4', async () => {
