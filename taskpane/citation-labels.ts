@@ -4,6 +4,7 @@
  * saying where a click goes.
  */
 import type { Coverage, CoverageHeading, Paragraph } from '../localhost-engine/api/schemas';
+import { openingWords } from '../localhost-engine/summarize/coverage';
 import { headingLevel } from '../localhost-engine/summarize/prompt';
 
 /** Characters of a heading shown on a chip; the tooltip has it whole. */
@@ -35,8 +36,7 @@ export function chipDescription(
   paragraph: Paragraph | undefined,
   heading: string | null,
 ): string {
-  const words = (paragraph?.text ?? '').trim().split(/\s+/).filter(Boolean);
-  const quote = words.slice(0, QUOTED_WORDS).join(' ') + (words.length > QUOTED_WORDS ? '…' : '');
+  const quote = openingWords(paragraph?.text ?? '', QUOTED_WORDS);
   return `Go to ¶${number}${heading ? ` under “${heading}”` : ''}${quote ? `: ${quote}` : ''}`;
 }
 

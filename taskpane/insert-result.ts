@@ -75,10 +75,8 @@ export interface SectionCommentsToInsert {
 }
 
 /**
- * The per-section comments; a document the engine summarized in one part gets one comment covering all of it. The
- * engine counts a section's paragraphs from the first one sent, so its range is mapped to their places in the
- * document (`locations`; "Summarize these" sends only some) or, where those are unknown (a selection), within the
- * selection (`numbers`, which "Summarize these" keeps), given with the paragraphs sent so Word can find it.
+ * The per-section comments (one for a document summarized in one part), their ranges mapped from the paragraphs sent
+ * to the document's (`locations`) or, for a selection, the selection's (`numbers`), with the texts Word finds it by.
  */
 export function sectionComments(result: RunResult): SectionCommentsToInsert {
   const ranges: Array<Pick<SectionComment, 'paragraphs' | 'title' | 'summary'>> =

@@ -50,16 +50,22 @@ function headingSections(paragraphs: readonly Paragraph[]): Array<Omit<CoverageH
   });
 }
 
+/** The first `count` words of `text`, with "…" when there are more. */
+export function openingWords(text: string, count: number): string {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  return words.slice(0, count).join(' ') + (words.length > count ? '…' : '');
+}
+
 function tenths(paragraphs: readonly Paragraph[]): Array<Omit<CoverageHeading, 'covered'>> {
   const n = paragraphs.length;
   const runs = Math.min(10, n);
   return Array.from({ length: runs }, (_, k) => {
     const first = Math.floor((k * n) / runs);
     const last = Math.floor(((k + 1) * n) / runs) - 1;
-    const words = (paragraphs.slice(first, last + 1).find((p) => p.text.trim())?.text ?? '')
-      .trim()
-      .split(/\s+/);
-    const opening = words.slice(0, TITLE_WORDS).join(' ') + (words.length > TITLE_WORDS ? '…' : '');
+    const opening = openingWords(
+      paragraphs.slice(first, last + 1).find((p) => p.text.trim())?.text ?? '',
+      TITLE_WORDS,
+    );
     const range = first === last ? `¶${first + 1}` : `¶${first + 1}–${last + 1}`;
     return { paragraph: first, last, title: opening ? `${range}: ${opening}` : range };
   });

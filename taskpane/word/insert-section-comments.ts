@@ -1,4 +1,5 @@
 /// <reference types="office-js" />
+import { openingWords } from '../../localhost-engine/summarize/coverage';
 import { undoCommentBatch, requireComments } from './comment-support';
 import { isSectionComment, sectionCommentText } from './localscribe-marks';
 import { readBodyParagraphs } from './paragraph-read';
@@ -69,7 +70,9 @@ export async function insertSectionComments(
     const missing = anchors.findIndex((at) => at < 0);
     if (missing >= 0) {
       const [first] = sections[missing].paragraphs;
-      const gone = placed ? `the paragraph “${quote(placed.get(first) ?? '')}”` : `paragraph ${first + 1}`;
+      const gone = placed
+        ? `the paragraph “${openingWords(placed.get(first) ?? '', 8)}”`
+        : `paragraph ${first + 1}`;
       throw new WordError(
         'document_changed',
         `The document changed since it was summarized (${gone} is gone). Summarize again, then insert the comments.`,
@@ -97,10 +100,4 @@ export async function insertSectionComments(
     }
     return { inserted: sections.length, replaced: previous.length };
   });
-}
-
-/** A paragraph's first words, for a message. */
-function quote(text: string): string {
-  const words = text.trim().split(/\s+/);
-  return words.slice(0, 8).join(' ') + (words.length > 8 ? '…' : '');
 }

@@ -46,11 +46,8 @@ export interface PlacedText {
 }
 
 /**
- * The indices among `paragraphs` (as `readBodyParagraphs` reads them) of the selection's paragraphs at `places`, -1
- * for one that is gone. The selection, found by `selection` (its paragraphs, or those a run sent, by place), starts
- * where the most of them have the same text (the first such start); each paragraph is taken at its place from there
- * while it has its text (the first may hold more: the selection began inside it), else it is the paragraph with its
- * text nearest to that place (`findSource`), as after a paragraph was added or deleted inside the selection.
+ * The indices in `paragraphs` of the selection's paragraphs at `places` (-1: gone): the selection starts where most
+ * of `selection`'s texts line up; a paragraph whose text moved (one added or deleted since) is found nearest its place.
  */
 export function findInSelection(
   paragraphs: readonly Paragraph[],
