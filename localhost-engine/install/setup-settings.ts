@@ -63,7 +63,7 @@ export function readSettings(dataDir: string): EngineSettings {
     );
   if (!valid) {
     throw new ConfigError(
-      `${file} is not a settings file LocalScribe wrote; delete it and run \`localscribe setup\` again.`,
+      `${file} is not a settings file LocalScribe wrote; delete it, then run this command again (setup keeps new settings the next time it is given them).`,
     );
   }
   return parsed as EngineSettings;

@@ -54,7 +54,7 @@ export class LocalGenerator implements TextGenerator {
    * the next run needs the model anyway): the summarizer checks the signal once it is loaded.
    * @throws InferenceError `model_missing` or `model_error`.
    */
-  async ensureReady(_signal?: AbortSignal): Promise<void> {
+  async ensureReady(): Promise<void> {
     const worker = this.worker;
     await worker.ensureLoaded();
     const state = worker.state as ModelHealth['state'];

@@ -243,7 +243,8 @@ describe('Stop while the upstream lists its models (the first run on it)', () =>
   const summarizeOnTeam = () =>
     summarizeStream(engine, { ...DOCUMENT, options: { length: 'short', backend: 'team' } });
 
-  // The probe's own bound is 30 s, twice this test's: only the engine closing it on Stop ends the wait in time.
+  // The probe's own bound (PROBE_MS in upstream-generator.ts) is longer than this test's: only the engine closing it on
+  // Stop ends the wait in time.
   it('closes the held /models request at once, and the next run asks again', async () => {
     // A server slow to list its models: the request stays open until the engine closes it.
     const probe = held();

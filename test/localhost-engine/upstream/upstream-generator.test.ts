@@ -462,7 +462,7 @@ describe('Stop', () => {
     await generator.ensureReady(new AbortController().signal);
     expect(generator.info().contextLength).toBe(3072);
     expect(upstream.requests.filter((r) => r.path.endsWith('/models'))).toHaveLength(2);
-    // The probe's own bound is 30 s, twice this test's: only the abort ends the wait in time.
+    // The probe's own bound (PROBE_MS) is longer than this test's: only the abort ends the wait in time.
   }, 15_000);
 
   it('while waiting to retry a 429, ends at once without another request', async () => {
